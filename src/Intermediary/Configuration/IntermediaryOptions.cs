@@ -1,0 +1,24 @@
+using Intermediary.Envelopes;
+
+namespace Intermediary.Configuration;
+
+/// <summary>Root options, bound from the <c>Intermediary</c> configuration section.</summary>
+public sealed class IntermediaryOptions
+{
+    public const string SectionName = "Intermediary";
+
+    /// <summary>Error mode when the caller sends neither <c>X-Error-Mode</c> nor <c>errorMode</c>.</summary>
+    public ErrorMode ErrorMode { get; set; } = ErrorMode.Body;
+
+    /// <summary>Largest request body accepted for forwarding; larger bodies get a 413 envelope.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Caller keys for hosts that check them themselves (the Server host): name → key, sent as
+    /// <c>x-functions-key</c> or <c>?code=</c>. The Functions host uses its own function keys instead.
+    /// </summary>
+    public Dictionary<string, string> FunctionKeys { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Named upstream APIs; the name is the <c>{upstream}</c> route segment.</summary>
+    public Dictionary<string, UpstreamOptions> Upstreams { get; } = new(StringComparer.OrdinalIgnoreCase);
+}

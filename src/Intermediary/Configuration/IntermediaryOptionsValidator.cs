@@ -1,0 +1,158 @@
+using Intermediary.Security;
+using Microsoft.Extensions.Options;
+
+namespace Intermediary.Configuration;
+
+/// <summary>Start-up validation: every problem is reported with the configuration key that fixes it.</summary>
+internal sealed class IntermediaryOptionsValidator : IValidateOptions<IntermediaryOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IntermediaryOptions options)
+    {
+        var errors = new List<string>();
+        const string root = IntermediaryOptions.SectionName;
+
+        if (options.MaxRequestBodyBytes <= 0)
+        {
+            errors.Add($"{root}:MaxRequestBodyBytes must be greater than 0.");
+        }
+
+        if (options.Upstreams.Count == 0)
+        {
+            errors.Add($"{root}:Upstreams has no entries: configure at least one, e.g. {root}:Upstreams:orders:BaseUrl.");
+        }
+
+        foreach (var (upstreamName, upstream) in options.Upstreams)
+        {
+            ValidateUpstream($"{root}:Upstreams:{upstreamName}", upstreamName, upstream, errors);
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateUpstream(string prefix, string upstreamName, UpstreamOptions upstream, List<string> errors)
+    {
+        if (!UpstreamName.IsValid(upstreamName))
+        {
+            errors.Add($"{prefix}: upstream names may use only letters, digits, '-' and '_' (they are a URL segment).");
+        }
+
+        if (upstream.BaseUrl is null)
+        {
+            errors.Add($"{prefix}:BaseUrl is required (the APIM API URL, e.g. https://contoso.azure-api.net/orders/).");
+        }
+        else if (!upstream.BaseUrl.IsAbsoluteUri || upstream.BaseUrl.Scheme is not ("http" or "https")
+            || !string.IsNullOrEmpty(upstream.BaseUrl.Query) || !string.IsNullOrEmpty(upstream.BaseUrl.Fragment)
+            || !string.IsNullOrEmpty(upstream.BaseUrl.UserInfo))
+        {
+            errors.Add($"{prefix}:BaseUrl must be an absolute http or https URL without query, fragment or user info.");
+        }
+
+        if (upstream.AllowedPaths.Count == 0)
+        {
+            errors.Add($"{prefix}:AllowedPaths needs at least one path prefix (e.g. {prefix}:AllowedPaths:0=/items, or / to allow every path).");
+        }
+
+        for (var i = 0; i < upstream.AllowedPaths.Count; i++)
+        {
+            if (!RequestPath.IsValidAllowedPrefix(upstream.AllowedPaths[i]))
+            {
+                errors.Add($"{prefix}:AllowedPaths:{i} must start with '/' and contain no '..', '//', '\\', '%', '?' or '#'.");
+            }
+        }
+
+        for (var i = 0; i < upstream.ForwardedHeaders.Count; i++)
+        {
+            if (HeaderForwarding.IsNeverForwarded(upstream.ForwardedHeaders[i]))
+            {
+                errors.Add($"{prefix}:ForwardedHeaders:{i} '{upstream.ForwardedHeaders[i]}' is set by the service itself and cannot be forwarded from callers.");
+            }
+        }
+
+        ValidateCredential(prefix, upstream, errors);
+        ValidateResilience($"{prefix}:Resilience", upstream.Resilience, errors);
+
+        if (upstream.MaxResponseBodyBytes <= 0)
+        {
+            errors.Add($"{prefix}:MaxResponseBodyBytes must be greater than 0.");
+        }
+    }
+
+    private static void ValidateCredential(string prefix, UpstreamOptions upstream, List<string> errors)
+    {
+        void Require(string? value, string key, string why)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                errors.Add($"{prefix}:{key} is required {why}.");
+            }
+        }
+
+        var credential = upstream.Credential;
+        if (credential == CredentialType.None)
+        {
+            return;
+        }
+
+        Require(upstream.Scope, nameof(upstream.Scope), "to request a token (e.g. api://<app-id>/.default)");
+        if (credential == CredentialType.ManagedIdentity)
+        {
+            return;
+        }
+
+        var why = $"when {prefix}:Credential is {credential}";
+        Require(upstream.TenantId, nameof(upstream.TenantId), why);
+        Require(upstream.ClientId, nameof(upstream.ClientId), why);
+        if (!upstream.AuthorityHost.IsAbsoluteUri || upstream.AuthorityHost.Scheme != "https")
+        {
+            errors.Add($"{prefix}:AuthorityHost must be an absolute https URL (MSAL only talks to https authorities).");
+        }
+
+        switch (credential)
+        {
+            case CredentialType.ClientSecret:
+                Require(upstream.ClientSecret, nameof(upstream.ClientSecret), why);
+                break;
+            case CredentialType.Certificate when string.IsNullOrWhiteSpace(upstream.CertificatePath) && string.IsNullOrWhiteSpace(upstream.CertificateBase64):
+                errors.Add($"{prefix}:CertificatePath or {prefix}:CertificateBase64 is required {why}.");
+                break;
+        }
+    }
+
+    private static void ValidateResilience(string prefix, ResilienceOptions resilience, List<string> errors)
+    {
+        if (resilience.TotalTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"{prefix}:TotalTimeout must be positive.");
+        }
+
+        if (resilience.AttemptTimeout <= TimeSpan.Zero || resilience.AttemptTimeout > resilience.TotalTimeout)
+        {
+            errors.Add($"{prefix}:AttemptTimeout must be positive and no longer than {prefix}:TotalTimeout.");
+        }
+
+        if (resilience.MaxRetries is < 0 or > 10)
+        {
+            errors.Add($"{prefix}:MaxRetries must be between 0 and 10.");
+        }
+
+        if (resilience.BaseDelay <= TimeSpan.Zero || resilience.MaxDelay < resilience.BaseDelay)
+        {
+            errors.Add($"{prefix}:BaseDelay must be positive and {prefix}:MaxDelay at least as long.");
+        }
+
+        if (resilience.CircuitBreakerFailureRatio is <= 0 or > 1)
+        {
+            errors.Add($"{prefix}:CircuitBreakerFailureRatio must be in (0, 1].");
+        }
+
+        if (resilience.CircuitBreakerMinimumThroughput < 2)
+        {
+            errors.Add($"{prefix}:CircuitBreakerMinimumThroughput must be at least 2.");
+        }
+
+        if (resilience.CircuitBreakerSamplingDuration < TimeSpan.FromMilliseconds(500) || resilience.CircuitBreakerBreakDuration < TimeSpan.FromMilliseconds(500))
+        {
+            errors.Add($"{prefix}:CircuitBreakerSamplingDuration and CircuitBreakerBreakDuration must be at least 0.5 s.");
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using Intermediary.Configuration;
+using Intermediary.Envelopes;
+using Intermediary.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Intermediary.Endpoints;
+
+/// <summary>Maps the endpoints on a plain ASP.NET Core host (the Server host); Functions maps them as functions.</summary>
+public static class IntermediaryApplicationBuilderExtensions
+{
+    /// <summary>
+    /// Envelopes for everything the framework would otherwise answer itself: unhandled exceptions (InternalError),
+    /// empty 404/405 responses from routing, and so on. Call first in the pipeline.
+    /// </summary>
+    public static IApplicationBuilder UseIntermediaryEnvelopes(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = context =>
+            {
+                var envelope = Envelope.Failure(EnvelopeCode.InternalError, "An unexpected error occurred. Quote the correlation id when reporting it.");
+                return new EnvelopeResult(envelope).ExecuteAsync(context);
+            },
+        });
+        app.UseStatusCodePages(context =>
+        {
+            var status = context.HttpContext.Response.StatusCode;
+            var envelope = status switch
+            {
+                404 => Envelope.Failure(EnvelopeCode.NotFound, "No endpoint matches this URL."),
+                405 => Envelope.Failure(EnvelopeCode.MethodNotAllowed, "This endpoint does not accept that method."),
+                413 => Envelope.Failure(EnvelopeCode.PayloadTooLarge, "The request body is too large."),
+                >= 500 => Envelope.Failure(EnvelopeCode.InternalError, "An unexpected error occurred."),
+                _ => Envelope.Failure(EnvelopeCode.InvalidRequest, $"The request could not be processed (HTTP {status})."),
+            };
+            return new EnvelopeResult(envelope with { Status = status }).ExecuteAsync(context.HttpContext);
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// Maps <c>/api/call/...</c> and <c>/api/health</c> behind the caller-key check (<c>x-functions-key</c> or
+    /// <c>?code=</c>), plus an envelope for every other URL.
+    /// </summary>
+    public static IEndpointRouteBuilder MapIntermediary(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var api = endpoints.MapGroup("/" + IntermediaryRoutes.Prefix).AddEndpointFilter(RequireCallerKey);
+
+        api.MapMethods(IntermediaryRoutes.Call, IntermediaryRoutes.CallMethods,
+            (HttpContext context, string upstream, string? path, CallHandler handler) => handler.HandleAsync(context, upstream, path));
+        api.MapMethods(IntermediaryRoutes.CallRoot, IntermediaryRoutes.CallMethods,
+            (HttpContext context, string upstream, CallHandler handler) => handler.HandleAsync(context, upstream, null));
+        api.MapGet(IntermediaryRoutes.Health, (HttpContext context, HealthHandler handler) => handler.HandleAsync(context));
+
+        endpoints.MapFallback((HttpContext context) =>
+            new EnvelopeResult(Envelope.Failure(EnvelopeCode.NotFound, $"No endpoint matches {context.Request.Method} {context.Request.Path}.")));
+        return endpoints;
+    }
+
+    private static async ValueTask<object?> RequireCallerKey(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var context = invocation.HttpContext;
+        var keys = context.RequestServices.GetRequiredService<IOptions<IntermediaryOptions>>().Value.FunctionKeys.Values;
+        if (!CallerKeys.IsAuthorized(context.Request, keys))
+        {
+            return new EnvelopeResult(
+                Envelope.Failure(EnvelopeCode.Unauthenticated, "A valid function key is required (x-functions-key header or code query parameter)."),
+                new Dictionary<string, string> { ["WWW-Authenticate"] = "FunctionKey" });
+        }
+
+        return await next(invocation);
+    }
+}

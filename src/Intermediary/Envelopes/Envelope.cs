@@ -1,0 +1,48 @@
+using System.Text.Json;
+
+namespace Intermediary.Envelopes;
+
+/// <summary>
+/// The one response body every endpoint returns. Every property is always serialized (null where not
+/// applicable) so Power Fx and flows see a stable schema.
+/// </summary>
+public sealed record Envelope
+{
+    public required bool Ok { get; init; }
+    /// <summary>The HTTP status this outcome maps to (the response status in <c>status</c> error mode).</summary>
+    public required int Status { get; init; }
+    public required EnvelopeCode Code { get; init; }
+    public required string Message { get; init; }
+    public EnvelopeSource? Source { get; init; }
+    public bool Retryable { get; init; }
+    public int? RetryAfterSeconds { get; init; }
+    public int Attempts { get; init; }
+    public long DurationMs { get; init; }
+    public string CorrelationId { get; init; } = "";
+    public JsonElement? Data { get; init; }
+    public UpstreamDetails? Upstream { get; init; }
+    public JobDetails? Job { get; init; }
+
+    /// <summary>A failure decided by the service itself (validation, auth, routing), not by an upstream.</summary>
+    public static Envelope Failure(EnvelopeCode code, string message, EnvelopeSource source = EnvelopeSource.Intermediary) => new()
+    {
+        Ok = false,
+        Status = EnvelopeStatus.For(code),
+        Code = code,
+        Message = message,
+        Source = source,
+    };
+}
+
+/// <summary>What the upstream (gateway or backend) answered, when it answered at all.</summary>
+public sealed record UpstreamDetails(int? Status, string? ContentType, string? Code, string? Message, string? RequestId);
+
+/// <summary>Job state for the asynchronous endpoints.</summary>
+public sealed record JobDetails(
+    string? Id,
+    string? Status,
+    string? StatusUrl,
+    DateTimeOffset? CreatedAt,
+    DateTimeOffset? UpdatedAt,
+    DateTimeOffset? CompletedAt,
+    DateTimeOffset? ExpiresAt);

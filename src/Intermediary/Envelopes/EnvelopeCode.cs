@@ -1,0 +1,35 @@
+namespace Intermediary.Envelopes;
+
+/// <summary>Stable outcome codes. Serialized by name; adding a value is fine, renaming one breaks every caller.</summary>
+public enum EnvelopeCode
+{
+    Ok,
+    Accepted,
+    BadRequest,
+    ValidationFailed,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PayloadTooLarge,
+    RateLimited,
+    QuotaExceeded,
+    SubscriptionKeyInvalid,
+    UpstreamError,
+    BadGateway,
+    ServiceUnavailable,
+    GatewayTimeout,
+    Timeout,
+    NetworkError,
+    InvalidResponse,
+    TokenAcquisitionFailed,
+    CircuitOpen,
+    InvalidRequest,
+    PathNotAllowed,
+    Unauthenticated,
+    JobNotFound,
+    JobFailed,
+    JobCanceled,
+    InternalError,
+    MethodNotAllowed,
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Text.Json;
+using Intermediary.Configuration;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Intermediary.Envelopes;
+
+/// <summary>
+/// Writes an envelope as the HTTP response: status by error mode, correlation id, Retry-After and any extra
+/// headers. It is both an <see cref="IResult"/> (minimal APIs) and an <see cref="IActionResult"/> (Functions).
+/// </summary>
+public sealed class EnvelopeResult(Envelope envelope, IReadOnlyDictionary<string, string>? headers = null) : IResult, IActionResult
+{
+    public Envelope Envelope { get; } = envelope;
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var options = httpContext.RequestServices.GetService<IOptions<IntermediaryOptions>>()?.Value;
+        var mode = ErrorModeSelector.Select(httpContext.Request, options?.ErrorMode ?? ErrorMode.Body);
+        var correlationId = CorrelationId.For(httpContext);
+        var envelope = Envelope.CorrelationId == correlationId ? Envelope : Envelope with { CorrelationId = correlationId };
+
+        var response = httpContext.Response;
+        response.StatusCode = mode == ErrorMode.Status || envelope.Ok ? envelope.Status : StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        response.Headers[CorrelationId.HeaderName] = correlationId;
+        if (envelope.RetryAfterSeconds is { } retryAfter)
+        {
+            response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (headers is not null)
+        {
+            foreach (var (name, value) in headers)
+            {
+                response.Headers[name] = value;
+            }
+        }
+
+        await JsonSerializer.SerializeAsync(response.Body, envelope, EnvelopeJsonContext.Default.Envelope, httpContext.RequestAborted);
+    }
+
+    Task IActionResult.ExecuteResultAsync(ActionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return ExecuteAsync(context.HttpContext);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using Intermediary.Configuration;
+using Intermediary.Endpoints;
+using Intermediary.Tokens;
+using Intermediary.Upstream;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>The one registration both hosts call.</summary>
+public static class IntermediaryServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers options (bound from <c>Intermediary</c> and validated at start), tokens, upstream clients with
+    /// their resilience pipelines, and the endpoint handlers.
+    /// </summary>
+    public static IServiceCollection AddIntermediary(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<IntermediaryOptions>()
+            .Bind(configuration.GetSection(IntermediaryOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IntermediaryOptions>, IntermediaryOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+
+        return services.AddTokens().AddUpstreams().AddEndpointHandlers();
+    }
+
+    /// <summary>
+    /// For hosts without Functions' own key check (the Server host): requires <c>Intermediary:FunctionKeys</c> at
+    /// start-up. <c>MapIntermediary</c> then checks <c>x-functions-key</c> / <c>?code=</c> against them.
+    /// </summary>
+    public static IServiceCollection AddIntermediaryFunctionKeys(this IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IntermediaryOptions>, FunctionKeysValidator>());
+        return services;
+    }
+
+    private static IServiceCollection AddTokens(this IServiceCollection services)
+    {
+        // MSAL's own HTTP calls: bounded, so a hung identity provider cannot hold a single-flight slot forever.
+        services.AddHttpClient(MsalHttpClientFactory.ClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.TryAddSingleton<ITokenProvider, TokenProvider>();
+        return services;
+    }
+
+    private static IServiceCollection AddUpstreams(this IServiceCollection services)
+    {
+        services.AddHttpClient(UpstreamClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // Redirects are answered, not followed: a redirect to a login page must not be fetched with our token.
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = DecompressionMethods.All,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+            });
+        services.TryAddSingleton<UpstreamPipelines>();
+        services.TryAddSingleton(Jitter.Shared);
+        services.TryAddSingleton<UpstreamClient>();
+        return services;
+    }
+
+    private static IServiceCollection AddEndpointHandlers(this IServiceCollection services)
+    {
+        services.TryAddSingleton<CallHandler>();
+        services.TryAddSingleton<HealthHandler>();
+        return services;
+    }
+}

@@ -1,0 +1,158 @@
+using Intermediary.Envelopes;
+
+namespace Intermediary.Security;
+
+/// <summary>
+/// Decides whether a caller-supplied path may be forwarded, and builds the upstream URL from validated segments
+/// only, so the request that leaves is exactly the one that was checked (no traversal, no host or scheme change).
+/// </summary>
+internal static class RequestPath
+{
+    private static readonly string[] s_encodedTraversal = ["%2e", "%2f", "%5c", "%00"];
+
+    /// <summary>Checks the route's path (already percent-decoded by the server) and, when known, the raw request target.</summary>
+    public static PathCheck Check(string? decodedPath, string? rawTarget, IReadOnlyList<string> allowedPrefixes)
+    {
+        var path = "/" + (decodedPath ?? "").TrimStart('/');
+        if ((decodedPath ?? "").StartsWith('/'))
+        {
+            // The route value starts after ".../{upstream}/", so a leading '/' is an empty segment ("//").
+            return PathCheck.Rejected(EnvelopeCode.InvalidRequest, "The path must not contain empty segments ('//').");
+        }
+
+        if (rawTarget is not null && RawTargetProblem(rawTarget) is { } rawProblem)
+        {
+            return PathCheck.Rejected(EnvelopeCode.InvalidRequest, rawProblem);
+        }
+
+        if (DecodedPathProblem(path) is { } problem)
+        {
+            return PathCheck.Rejected(EnvelopeCode.InvalidRequest, problem);
+        }
+
+        foreach (var prefix in allowedPrefixes)
+        {
+            if (IsUnder(path, prefix))
+            {
+                return PathCheck.Allowed(path);
+            }
+        }
+
+        return PathCheck.Rejected(EnvelopeCode.PathNotAllowed, $"The path '{path}' is not allowed for this upstream.");
+    }
+
+    public static bool IsValidAllowedPrefix(string? prefix) =>
+        !string.IsNullOrEmpty(prefix) && prefix[0] == '/' && prefix.IndexOfAny(['%', '?', '#', '\\']) < 0
+        && DecodedPathProblem(prefix.Length > 1 ? prefix.TrimEnd('/') : prefix) is null;
+
+    /// <summary>Joins the base URL and a checked path, escaping each segment again.</summary>
+    public static Uri Combine(Uri baseUrl, string checkedPath, string? query)
+    {
+        var basePath = baseUrl.AbsoluteUri.EndsWith('/') ? baseUrl.AbsoluteUri : baseUrl.AbsoluteUri + "/";
+        var segments = checkedPath.TrimStart('/').Split('/');
+        var escaped = string.Join('/', segments.Select(Uri.EscapeDataString));
+        return new Uri(basePath + escaped + (string.IsNullOrEmpty(query) ? "" : query));
+    }
+
+    private static bool IsUnder(string path, string prefix)
+    {
+        if (prefix == "/")
+        {
+            return true;
+        }
+
+        // "/items" allows "/items" and everything below it; "/items/" only what is below it.
+        if (prefix.EndsWith('/'))
+        {
+            return path.StartsWith(prefix, StringComparison.Ordinal) && path.Length > prefix.Length;
+        }
+
+        return path.Equals(prefix, StringComparison.Ordinal)
+            || (path.StartsWith(prefix, StringComparison.Ordinal) && path[prefix.Length] == '/');
+    }
+
+    private static string? RawTargetProblem(string rawTarget)
+    {
+        if (!rawTarget.StartsWith('/'))
+        {
+            return "Only origin-form request targets (a path starting with '/') are accepted.";
+        }
+
+        var queryStart = rawTarget.IndexOf('?', StringComparison.Ordinal);
+        var rawPath = queryStart >= 0 ? rawTarget[..queryStart] : rawTarget;
+        if (rawPath.Contains('\\', StringComparison.Ordinal))
+        {
+            return "The path must not contain backslashes.";
+        }
+
+        foreach (var encoded in s_encodedTraversal)
+        {
+            if (rawPath.Contains(encoded, StringComparison.OrdinalIgnoreCase))
+            {
+                return "The path must not contain encoded dots, slashes, backslashes or NUL.";
+            }
+        }
+
+        foreach (var segment in rawPath.Split('/'))
+        {
+            if (segment is "." or "..")
+            {
+                return "The path must not contain '.' or '..' segments.";
+            }
+        }
+
+        var afterRoute = rawPath.IndexOf("//", 1, StringComparison.Ordinal);
+        return afterRoute >= 0 ? "The path must not contain empty segments ('//')." : null;
+    }
+
+    private static string? DecodedPathProblem(string path)
+    {
+        foreach (var c in path)
+        {
+            if (char.IsControl(c))
+            {
+                return "The path must not contain control characters.";
+            }
+        }
+
+        if (path.Contains('\\', StringComparison.Ordinal))
+        {
+            return "The path must not contain backslashes.";
+        }
+
+        if (path.Contains("//", StringComparison.Ordinal))
+        {
+            return "The path must not contain empty segments ('//').";
+        }
+
+        for (var i = 0; i + 2 < path.Length; i++)
+        {
+            // A percent escape that survived the server's decoding was encoded twice: a classic filter bypass.
+            if (path[i] == '%' && Uri.IsHexDigit(path[i + 1]) && Uri.IsHexDigit(path[i + 2]))
+            {
+                return "The path must not contain percent-encoded sequences after decoding (double encoding).";
+            }
+        }
+
+        var segments = path.Split('/');
+        if (segments.Any(s => s is "." or ".."))
+        {
+            return "The path must not contain '.' or '..' segments.";
+        }
+
+        if (segments.Length > 1 && segments[1].Contains(':', StringComparison.Ordinal))
+        {
+            return "The path must not be an absolute URL or contain a scheme.";
+        }
+
+        return null;
+    }
+}
+
+/// <summary>Outcome of <see cref="RequestPath.Check"/>: the normalized path, or why it was refused.</summary>
+internal sealed record PathCheck(bool IsAllowed, string Path, EnvelopeCode Code, string Message)
+{
+    public static PathCheck Allowed(string path) => new(true, path, EnvelopeCode.Ok, "");
+
+    public static PathCheck Rejected(EnvelopeCode code, string message) => new(false, "", code, message);
+}

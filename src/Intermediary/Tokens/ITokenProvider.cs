@@ -1,0 +1,22 @@
+namespace Intermediary.Tokens;
+
+/// <summary>Bearer tokens for upstreams. Expected failures are values, not exceptions.</summary>
+internal interface ITokenProvider
+{
+    /// <summary>
+    /// A token for the upstream's scope, from cache when possible. Pass the token the upstream just rejected to get
+    /// a fresh one: if the cache already holds a different token it is returned, otherwise one forced refresh runs.
+    /// </summary>
+    Task<TokenResult> GetTokenAsync(string upstream, string? rejectedToken, CancellationToken cancellationToken);
+}
+
+/// <summary>A token, or why there is none. <see cref="AccessToken"/> is null with <see cref="CredentialNotNeeded"/>.</summary>
+internal sealed record TokenResult(string? AccessToken, TokenFailure? Failure)
+{
+    public static readonly TokenResult CredentialNotNeeded = new(null, null);
+
+    public bool Succeeded => Failure is null;
+}
+
+/// <summary>A token failure safe to show: never contains the secret, the assertion or a token.</summary>
+internal sealed record TokenFailure(string Message, string? ErrorCode, int? HttpStatus, bool Retryable);

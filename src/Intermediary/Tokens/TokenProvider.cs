@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Azure.Core;
+using Azure.Identity;
+using Intermediary.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Identity.Client;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+
+namespace Intermediary.Tokens;
+
+/// <summary>
+/// Tokens for every configured upstream: one MSAL app (or managed identity credential) per credential, kept for
+/// the process lifetime so its in-memory cache works, behind a single-flight guard so a stampede of cold callers
+/// causes one token request.
+/// </summary>
+internal sealed partial class TokenProvider(
+    IOptions<IntermediaryOptions> options,
+    IHttpClientFactory httpClientFactory,
+    IServiceProvider services,
+    ILogger<TokenProvider> logger) : ITokenProvider
+{
+    private static readonly HashSet<string> s_microsoftAuthorityHosts = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn", "login.partner.microsoftonline.cn",
+    };
+
+    private readonly ConcurrentDictionary<string, Lazy<ITokenSource>> _sources = new();
+    private readonly SingleFlight<(string Source, string Scope, bool Force), TokenResult> _flight = new();
+
+    public async Task<TokenResult> GetTokenAsync(string upstream, string? rejectedToken, CancellationToken cancellationToken)
+    {
+        if (!options.Value.Upstreams.TryGetValue(upstream, out var settings))
+        {
+            throw new ArgumentException($"Upstream '{upstream}' is not configured.", nameof(upstream));
+        }
+
+        if (settings.Credential == CredentialType.None)
+        {
+            return TokenResult.CredentialNotNeeded;
+        }
+
+        var scope = settings.Scope!;
+        var sourceKey = SourceKey(upstream, settings);
+        ITokenSource source;
+        try
+        {
+            source = _sources.GetOrAdd(sourceKey, _ => new Lazy<ITokenSource>(() => CreateSource(upstream, settings))).Value;
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or FormatException or UnauthorizedAccessException)
+        {
+            _sources.TryRemove(sourceKey, out _);
+            LogCredentialLoadFailed(logger, upstream, ex.GetType().Name);
+            return new TokenResult(null, new TokenFailure(
+                $"The certificate for upstream '{upstream}' could not be loaded; check its CertificatePath/CertificateBase64 and password.",
+                "CertificateLoadFailed", null, false));
+        }
+
+        var result = await _flight.RunAsync((sourceKey, scope, false), key => Acquire(upstream, source, key.Scope, false), cancellationToken);
+        if (rejectedToken is null || !result.Succeeded || !string.Equals(result.AccessToken, rejectedToken, StringComparison.Ordinal))
+        {
+            return result;
+        }
+
+        // The upstream rejected the token MSAL still considers valid (revoked, clock skew, key roll): refresh once.
+        LogForcedRefresh(logger, upstream);
+        return await _flight.RunAsync((sourceKey, scope, true), key => Acquire(upstream, source, key.Scope, true), cancellationToken);
+    }
+
+    private async Task<TokenResult> Acquire(string upstream, ITokenSource source, string scope, bool force)
+    {
+        var result = await source.AcquireAsync(scope, force);
+        if (result.Failure is { } failure)
+        {
+            LogTokenFailed(logger, upstream, failure.ErrorCode ?? "unknown", failure.HttpStatus);
+        }
+
+        return result;
+    }
+
+    private ITokenSource CreateSource(string upstream, UpstreamOptions settings)
+    {
+        if (settings.Credential == CredentialType.ManagedIdentity)
+        {
+            return new ManagedIdentityTokenSource(CreateManagedIdentity(settings));
+        }
+
+        var authority = new Uri(settings.AuthorityHost, settings.TenantId!.Trim('/') + "/");
+        var builder = ConfidentialClientApplicationBuilder.Create(settings.ClientId)
+            .WithHttpClientFactory(new MsalHttpClientFactory(httpClientFactory));
+
+        builder = s_microsoftAuthorityHosts.Contains(authority.Host)
+            ? builder.WithAuthority(authority.AbsoluteUri)
+            // Sovereign or private authorities (and the simulator) are not in Entra's instance discovery list.
+            : builder.WithAuthority(authority.AbsoluteUri, validateAuthority: false).WithInstanceDiscovery(false);
+
+        builder = settings.Credential switch
+        {
+            CredentialType.ClientSecret => builder.WithClientSecret(settings.ClientSecret),
+            CredentialType.Certificate => builder.WithCertificate(LoadCertificate(settings), sendX5C: true),
+            CredentialType.ClientAssertion => builder.WithClientAssertion(
+                (AssertionRequestOptions request) => AssertionProvider().GetAssertionAsync(upstream, request.CancellationToken)),
+            CredentialType.FederatedManagedIdentity => builder.WithClientAssertion(
+                FederatedAssertion(CreateManagedIdentity(settings), settings.FederatedTokenAudience)),
+            _ => throw new InvalidOperationException($"Credential type {settings.Credential} does not use MSAL."),
+        };
+
+        return new MsalTokenSource(builder.Build());
+    }
+
+    private IClientAssertionProvider AssertionProvider() =>
+        services.GetService<IClientAssertionProvider>()
+        ?? throw new InvalidOperationException("Credential=ClientAssertion needs an IClientAssertionProvider registered in DI.");
+
+    private static Func<AssertionRequestOptions, Task<string>> FederatedAssertion(TokenCredential identity, string audience) =>
+        async request =>
+        {
+            var token = await identity.GetTokenAsync(new TokenRequestContext([audience]), request.CancellationToken);
+            return token.Token;
+        };
+
+    private static ManagedIdentityCredential CreateManagedIdentity(UpstreamOptions settings) =>
+        new(string.IsNullOrWhiteSpace(settings.ManagedIdentityClientId)
+            ? ManagedIdentityId.SystemAssigned
+            : ManagedIdentityId.FromUserAssignedClientId(settings.ManagedIdentityClientId));
+
+    private static X509Certificate2 LoadCertificate(UpstreamOptions settings) =>
+        string.IsNullOrWhiteSpace(settings.CertificateBase64)
+            ? X509CertificateLoader.LoadPkcs12FromFile(settings.CertificatePath!, settings.CertificatePassword)
+            : X509CertificateLoader.LoadPkcs12(Convert.FromBase64String(settings.CertificateBase64), settings.CertificatePassword);
+
+    /// <summary>Upstreams with the same credential share one MSAL app (and so one cache); secrets appear only hashed.</summary>
+    private static string SourceKey(string upstream, UpstreamOptions settings)
+    {
+        var material = string.Join('|',
+            settings.Credential, settings.AuthorityHost, settings.TenantId, settings.ClientId, settings.ClientSecret,
+            settings.CertificatePath, settings.CertificateBase64, settings.ManagedIdentityClientId,
+            settings.Credential == CredentialType.ClientAssertion ? upstream : "");
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(material)));
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Token request for upstream {Upstream} failed: {ErrorCode} (HTTP {HttpStatus})")]
+    private static partial void LogTokenFailed(ILogger logger, string upstream, string errorCode, int? httpStatus);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Upstream {Upstream} rejected a cached token; forcing one refresh")]
+    private static partial void LogForcedRefresh(ILogger logger, string upstream);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Credential for upstream {Upstream} could not be loaded ({ExceptionType})")]
+    private static partial void LogCredentialLoadFailed(ILogger logger, string upstream, string exceptionType);
+}

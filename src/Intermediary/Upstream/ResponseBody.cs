@@ -1,0 +1,134 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Intermediary.Upstream;
+
+/// <summary>What kind of body the upstream sent, decided from content type and content.</summary>
+internal enum BodyKind
+{
+    Empty,
+    Json,
+    InvalidJson,
+    Html,
+    Text,
+    Binary,
+}
+
+/// <summary>A parsed upstream body: JSON as an element, text as a string, HTML as a markup-free excerpt.</summary>
+internal sealed partial record ResponseBody(BodyKind Kind, JsonElement? Json, string? Text)
+{
+    private const int TextLimit = 300;
+
+    public static ResponseBody Parse(string? contentType, ReadOnlyMemory<byte> body)
+    {
+        if (body.IsEmpty)
+        {
+            return new(BodyKind.Empty, null, null);
+        }
+
+        var media = contentType?.Split(';')[0].Trim().ToLowerInvariant() ?? "";
+        var span = body.Span;
+        var first = FirstNonWhitespace(span);
+        var looksJson = media.EndsWith("/json", StringComparison.Ordinal) || media.EndsWith("+json", StringComparison.Ordinal)
+            || (media.Length == 0 && first is (byte)'{' or (byte)'[');
+        if (looksJson)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(body);
+                return new(BodyKind.Json, document.RootElement.Clone(), null);
+            }
+            catch (JsonException)
+            {
+                return new(BodyKind.InvalidJson, null, Excerpt(DecodeText(span)));
+            }
+        }
+
+        if (media is "text/html" or "application/xhtml+xml" || (first == (byte)'<' && LooksLikeHtml(span)))
+        {
+            return new(BodyKind.Html, null, Excerpt(HtmlToText(DecodeText(span))));
+        }
+
+        if (media.StartsWith("text/", StringComparison.Ordinal) || media.Length == 0 || media.EndsWith("/xml", StringComparison.Ordinal))
+        {
+            var text = DecodeText(span);
+            return text is null ? new(BodyKind.Binary, null, null) : new(BodyKind.Text, null, text);
+        }
+
+        return new(BodyKind.Binary, null, null);
+    }
+
+    /// <summary>A short, single-line piece of text fit for a user-facing message.</summary>
+    public static string? Excerpt(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var collapsed = Whitespace().Replace(text, " ").Trim();
+        return collapsed.Length > TextLimit ? collapsed[..TextLimit].TrimEnd() + "…" : collapsed;
+    }
+
+    private static string? DecodeText(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
+    private static string? HtmlToText(string? html)
+    {
+        if (html is null)
+        {
+            return null;
+        }
+
+        var title = HtmlTitle().Match(html);
+        var withoutBlocks = ScriptOrStyle().Replace(html, " ");
+        withoutBlocks = HtmlTitle().Replace(withoutBlocks, " ");
+        var text = WebUtility.HtmlDecode(Tags().Replace(withoutBlocks, " "));
+        var titleText = title.Success ? WebUtility.HtmlDecode(Tags().Replace(title.Groups[1].Value, " ")).Trim() : "";
+        text = Whitespace().Replace(text, " ").Trim();
+        return titleText.Length > 0 && !text.StartsWith(titleText, StringComparison.Ordinal) ? $"{titleText}: {text}" : text;
+    }
+
+    private static bool LooksLikeHtml(ReadOnlySpan<byte> span)
+    {
+        var head = Encoding.ASCII.GetString(span[..Math.Min(span.Length, 512)]);
+        return head.Contains("<html", StringComparison.OrdinalIgnoreCase) || head.Contains("<!doctype html", StringComparison.OrdinalIgnoreCase)
+            || head.Contains("<body", StringComparison.OrdinalIgnoreCase) || head.Contains("<head", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static byte FirstNonWhitespace(ReadOnlySpan<byte> span)
+    {
+        foreach (var b in span)
+        {
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF or 0xBB or 0xBF))
+            {
+                return b;
+            }
+        }
+
+        return 0;
+    }
+
+    [GeneratedRegex(@"<(script|style|noscript)\b[^>]*>.*?</\1\s*>", RegexOptions.IgnoreCase | RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex ScriptOrStyle();
+
+    [GeneratedRegex(@"<title\b[^>]*>(.*?)</title\s*>", RegexOptions.IgnoreCase | RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex HtmlTitle();
+
+    [GeneratedRegex(@"<!--.*?-->|<[^>]*>", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex Tags();
+
+    [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
+    private static partial Regex Whitespace();
+}

@@ -1,0 +1,84 @@
+using Intermediary.Configuration;
+using Polly;
+
+namespace Intermediary.Upstream;
+
+/// <summary>
+/// Per-call state the resilience pipeline shares with the attempts: what was tried, how long it took, and why
+/// retrying stopped. Retry decisions are made here so the budget check and the wait are one computation.
+/// </summary>
+internal sealed class RetryPlan(UpstreamRequest request, ResilienceOptions options, TimeProvider time, Jitter jitter)
+{
+    public static readonly ResiliencePropertyKey<RetryPlan> Key = new("Intermediary.RetryPlan");
+
+    private readonly long _started = time.GetTimestamp();
+
+    public UpstreamRequest Request { get; } = request;
+    public int Attempts { get; set; }
+    public string? Token { get; set; }
+    public bool TokenRefreshed { get; set; }
+    public Tokens.TokenFailure? RefreshFailure { get; set; }
+
+    /// <summary>The wait the next retry will use, decided in <see cref="ShouldRetry"/>.</summary>
+    public TimeSpan NextDelay { get; private set; }
+
+    /// <summary>Set when a retry was needed but its wait would have ended past the budget.</summary>
+    public TimeSpan? AbandonedWait { get; private set; }
+
+    public TimeSpan Elapsed => time.GetElapsedTime(_started);
+
+    /// <summary>Decides whether the outcome of attempt <paramref name="retryIndex"/> (0-based) is retried.</summary>
+    public bool ShouldRetry(Outcome<UpstreamResponse> outcome, int retryIndex, CancellationToken callerToken)
+    {
+        if (callerToken.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        bool transient;
+        bool notProcessed;
+        TimeSpan? retryAfter = null;
+        if (outcome.Exception is { } exception)
+        {
+            transient = ErrorClassifier.IsTransient(exception);
+            notProcessed = ErrorClassifier.RequestNeverSent(exception);
+        }
+        else
+        {
+            var classification = ErrorClassifier.Classify(outcome.Result!, time.GetUtcNow());
+            transient = classification.Retryable;
+            retryAfter = classification.RetryAfter;
+            // A 429, or a 503 that names a time to come back, means the request was not processed.
+            notProcessed = outcome.Result!.StatusCode == 429 || (outcome.Result.StatusCode == 503 && retryAfter is not null);
+        }
+
+        if (!transient || !(Request.IsRetrySafe || notProcessed) || retryIndex >= options.MaxRetries)
+        {
+            return false;
+        }
+
+        var delay = Backoff(retryIndex);
+        if (retryAfter is { } asked && asked > delay)
+        {
+            delay = asked;
+        }
+
+        if (Elapsed + delay >= options.TotalTimeout)
+        {
+            // Waiting would outlive the budget: answer now and tell the caller when to come back.
+            AbandonedWait = delay;
+            return false;
+        }
+
+        NextDelay = delay;
+        return true;
+    }
+
+    /// <summary>Exponential backoff with "equal jitter": half the step fixed, half random, capped at MaxDelay.</summary>
+    internal TimeSpan Backoff(int retryIndex)
+    {
+        var exponential = options.BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(retryIndex, 30));
+        var capped = Math.Min(exponential, options.MaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds((capped / 2) + (jitter.Next() * capped / 2));
+    }
+}

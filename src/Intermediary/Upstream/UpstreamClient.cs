@@ -1,0 +1,193 @@
+using System.Net.Http.Headers;
+using Intermediary.Configuration;
+using Intermediary.Envelopes;
+using Intermediary.Tokens;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace Intermediary.Upstream;
+
+/// <summary>
+/// Sends one validated request to its upstream: token, resilience pipeline, one forced token refresh when the
+/// upstream rejects a cached token, and an envelope that reports what really happened.
+/// </summary>
+internal sealed partial class UpstreamClient(
+    IOptions<IntermediaryOptions> options,
+    ITokenProvider tokens,
+    IHttpClientFactory httpClientFactory,
+    UpstreamPipelines pipelines,
+    TimeProvider time,
+    Jitter jitter,
+    ILogger<UpstreamClient> logger)
+{
+    public const string HttpClientName = "Intermediary.Upstream";
+
+    public async Task<Envelope> SendAsync(UpstreamRequest request, CancellationToken cancellationToken)
+    {
+        var settings = options.Value.Upstreams[request.Upstream];
+        var plan = new RetryPlan(request, settings.Resilience, time, jitter);
+
+        var token = await tokens.GetTokenAsync(request.Upstream, null, cancellationToken);
+        if (token.Failure is { } failure)
+        {
+            return TokenFailed(failure, plan);
+        }
+
+        plan.Token = token.AccessToken;
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        Outcome<UpstreamResponse> outcome;
+        try
+        {
+            context.Properties.Set(RetryPlan.Key, plan);
+            outcome = await pipelines.For(request.Upstream, settings.Resilience).ExecuteOutcomeAsync(
+                static (ctx, state) => state.Client.AttemptAsync(state.Plan, state.Settings, ctx.CancellationToken),
+                context,
+                (Client: this, Plan: plan, Settings: settings));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+
+        if (plan.RefreshFailure is { } refreshFailure)
+        {
+            return TokenFailed(refreshFailure, plan);
+        }
+
+        var classification = outcome.Exception is { } exception
+            ? ClassifyException(exception, request, cancellationToken)
+            : ErrorClassifier.Classify(outcome.Result!, time.GetUtcNow());
+        var retryAfter = plan.AbandonedWait is { } abandoned && (classification.RetryAfter is null || abandoned > classification.RetryAfter)
+            ? abandoned
+            : classification.RetryAfter;
+
+        var envelope = new Envelope
+        {
+            Ok = classification.Ok,
+            Status = classification.Status,
+            Code = classification.Code,
+            Message = classification.Message,
+            Source = classification.Source,
+            Retryable = classification.Retryable,
+            RetryAfterSeconds = classification.Ok || retryAfter is null ? null : RetryAfter.ToSeconds(retryAfter.Value),
+            Attempts = plan.Attempts,
+            DurationMs = (long)plan.Elapsed.TotalMilliseconds,
+            CorrelationId = request.CorrelationId,
+            Data = classification.Data,
+            Upstream = classification.Upstream,
+        };
+        LogCallCompleted(logger, request.Upstream, request.Method.Method, request.Path, envelope.Upstream?.Status, envelope.Code, envelope.Attempts, envelope.DurationMs);
+        return envelope;
+    }
+
+    private async ValueTask<Outcome<UpstreamResponse>> AttemptAsync(RetryPlan plan, UpstreamOptions settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await SendOnceAsync(plan, settings, cancellationToken);
+            if (response.StatusCode != 401 || plan.TokenRefreshed || plan.Token is null
+                || !ErrorClassifier.Classify(response, time.GetUtcNow()).TokenRejected)
+            {
+                return Outcome.FromResult(response);
+            }
+
+            // Once per call, never in a loop: get a token other than the rejected one and try again.
+            plan.TokenRefreshed = true;
+            var refreshed = await tokens.GetTokenAsync(plan.Request.Upstream, plan.Token, cancellationToken);
+            if (refreshed.Failure is { } failure)
+            {
+                plan.RefreshFailure = failure;
+                return Outcome.FromResult(response);
+            }
+
+            plan.Token = refreshed.AccessToken;
+            return Outcome.FromResult(await SendOnceAsync(plan, settings, cancellationToken));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return Outcome.FromException<UpstreamResponse>(ex);
+        }
+    }
+
+    private async Task<UpstreamResponse> SendOnceAsync(RetryPlan plan, UpstreamOptions settings, CancellationToken cancellationToken)
+    {
+        plan.Attempts++;
+        var request = plan.Request;
+        using var message = new HttpRequestMessage(request.Method, Security.RequestPath.Combine(settings.BaseUrl!, request.Path, request.Query));
+        if (request.Body is { } body)
+        {
+            message.Content = new ReadOnlyMemoryContent(body);
+        }
+
+        foreach (var (name, value) in request.Headers)
+        {
+            if (!message.Headers.TryAddWithoutValidation(name, value))
+            {
+                message.Content?.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        if (plan.Token is not null)
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", plan.Token);
+        }
+
+        if (!string.IsNullOrEmpty(settings.SubscriptionKey))
+        {
+            message.Headers.TryAddWithoutValidation("Ocp-Apim-Subscription-Key", settings.SubscriptionKey);
+        }
+
+        message.Headers.TryAddWithoutValidation(CorrelationId.HeaderName, request.CorrelationId);
+
+        var client = httpClientFactory.CreateClient(HttpClientName);
+        using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var (bytes, tooLarge) = await ReadBodyAsync(response.Content, settings.MaxResponseBodyBytes, cancellationToken);
+        return new UpstreamResponse(
+            (int)response.StatusCode,
+            response.Content.Headers.ContentType?.ToString(),
+            bytes,
+            UpstreamResponse.CollectHeaders(response),
+            tooLarge);
+    }
+
+    private static async Task<(ReadOnlyMemory<byte> Body, bool TooLarge)> ReadBodyAsync(HttpContent content, long limit, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength > limit)
+        {
+            return (ReadOnlyMemory<byte>.Empty, true);
+        }
+
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var body = await BoundedRead.ReadAsync(stream, limit, cancellationToken);
+        return body is { } bytes ? (bytes, false) : (ReadOnlyMemory<byte>.Empty, true);
+    }
+
+    private static Classification ClassifyException(Exception exception, UpstreamRequest request, CancellationToken callerToken) =>
+        exception is OperationCanceledException && callerToken.IsCancellationRequested
+            ? new(false, 499, EnvelopeCode.Timeout, EnvelopeSource.Intermediary, true, "The caller canceled the request.", null, null, null, false)
+            : ErrorClassifier.Classify(exception, request.Upstream);
+
+    private Envelope TokenFailed(TokenFailure failure, RetryPlan plan)
+    {
+        var request = plan.Request;
+        LogCallCompleted(logger, request.Upstream, request.Method.Method, request.Path, null, EnvelopeCode.TokenAcquisitionFailed, plan.Attempts, (long)plan.Elapsed.TotalMilliseconds);
+        return new Envelope
+        {
+            Ok = false,
+            Status = EnvelopeStatus.For(EnvelopeCode.TokenAcquisitionFailed),
+            Code = EnvelopeCode.TokenAcquisitionFailed,
+            Message = failure.Message,
+            Source = EnvelopeSource.Identity,
+            Retryable = failure.Retryable,
+            Attempts = plan.Attempts,
+            DurationMs = (long)plan.Elapsed.TotalMilliseconds,
+            CorrelationId = request.CorrelationId,
+            Upstream = new UpstreamDetails(failure.HttpStatus, null, failure.ErrorCode, failure.Message, null),
+        };
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
+        Message = "Upstream {Upstream} {Method} {Path} answered {UpstreamStatus} → {Code} after {Attempts} attempt(s) in {DurationMs} ms")]
+    private static partial void LogCallCompleted(ILogger logger, string upstream, string method, string path, int? upstreamStatus, EnvelopeCode code, int attempts, long durationMs);
+}

@@ -1,0 +1,18 @@
+namespace Intermediary.Upstream;
+
+/// <summary>A validated request to forward: the path was checked and the headers filtered before this exists.</summary>
+internal sealed record UpstreamRequest(
+    string Upstream,
+    HttpMethod Method,
+    string Path,
+    string? Query,
+    IReadOnlyList<KeyValuePair<string, string>> Headers,
+    ReadOnlyMemory<byte>? Body,
+    string CorrelationId)
+{
+    private static readonly HashSet<HttpMethod> s_idempotent = [HttpMethod.Get, HttpMethod.Head, HttpMethod.Options, HttpMethod.Put, HttpMethod.Delete];
+
+    /// <summary>Safe to send twice: an idempotent method, or the caller (or a job) supplied an Idempotency-Key.</summary>
+    public bool IsRetrySafe =>
+        s_idempotent.Contains(Method) || Headers.Any(h => h.Key.Equals("Idempotency-Key", StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,26 @@
+namespace Intermediary.Upstream;
+
+/// <summary>An upstream answer read in full within its attempt (so a slow body counts against the attempt timeout).</summary>
+internal sealed record UpstreamResponse(
+    int StatusCode,
+    string? ContentType,
+    ReadOnlyMemory<byte> Body,
+    IReadOnlyDictionary<string, string> Headers,
+    bool BodyTooLarge)
+{
+    public static Dictionary<string, string> CollectHeaders(HttpResponseMessage response)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values) in response.Headers)
+        {
+            headers[name] = string.Join(", ", values);
+        }
+
+        foreach (var (name, values) in response.Content.Headers)
+        {
+            headers[name] = string.Join(", ", values);
+        }
+
+        return headers;
+    }
+}
