@@ -5,6 +5,7 @@ using Intermediary.Tokens;
 using Intermediary.Upstream;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -66,8 +67,16 @@ public static class IntermediaryServiceCollectionExtensions
 
     private static IServiceCollection AddEndpointHandlers(this IServiceCollection services)
     {
-        services.TryAddSingleton<CallHandler>();
-        services.TryAddSingleton<HealthHandler>();
+        // Handlers are public (hosts resolve them) but constructed only here, from internal collaborators.
+        services.TryAddSingleton(sp => new CallHandler(
+            sp.GetRequiredService<IOptions<IntermediaryOptions>>(),
+            sp.GetRequiredService<UpstreamClient>(),
+            sp.GetRequiredService<ILogger<CallHandler>>()));
+        services.TryAddSingleton(sp => new HealthHandler(
+            sp.GetRequiredService<IOptions<IntermediaryOptions>>(),
+            sp.GetRequiredService<ITokenProvider>(),
+            sp.GetRequiredService<IHttpClientFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

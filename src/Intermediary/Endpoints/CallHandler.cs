@@ -52,6 +52,14 @@ public sealed partial class CallHandler
     private async Task<Envelope> CallAsync(HttpContext context, string upstream, string? path, string correlationId)
     {
         var options = _options.Value;
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (rawTarget is not null && RequestPath.RawTargetProblem(rawTarget) is { } rawProblem)
+        {
+            // Checked first: the server may already have resolved dot segments and matched another route.
+            LogRejectedPath(_logger, upstream, EnvelopeCode.InvalidRequest);
+            return Envelope.Failure(EnvelopeCode.InvalidRequest, rawProblem);
+        }
+
         if (!UpstreamName.IsValid(upstream) || !options.Upstreams.TryGetValue(upstream, out var settings))
         {
             return Envelope.Failure(EnvelopeCode.NotFound, $"No upstream named '{Sanitize(upstream)}' is configured.");
@@ -63,7 +71,6 @@ public sealed partial class CallHandler
             return Envelope.Failure(EnvelopeCode.MethodNotAllowed, $"The method '{Sanitize(request.Method)}' is not forwarded.");
         }
 
-        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         var check = RequestPath.Check(path, rawTarget, settings.AllowedPaths);
         if (!check.IsAllowed)
         {

@@ -59,10 +59,24 @@ public static class IntermediaryApplicationBuilderExtensions
             (HttpContext context, string upstream, CallHandler handler) => handler.HandleAsync(context, upstream, null));
         api.MapGet(IntermediaryRoutes.Health, (HttpContext context, HealthHandler handler) => handler.HandleAsync(context));
 
-        endpoints.MapFallback((HttpContext context) =>
-            new EnvelopeResult(Envelope.Failure(EnvelopeCode.NotFound, $"No endpoint matches {context.Request.Method} {context.Request.Path}.")));
+        endpoints.MapFallback(Fallback);
         return endpoints;
     }
+
+    /// <summary>
+    /// A fallback route outranks routing's own 405, so a known URL with the wrong method is recognised here.
+    /// </summary>
+    private static EnvelopeResult Fallback(HttpContext context)
+    {
+        var path = context.Request.Path;
+        var known = path.Equals("/" + IntermediaryRoutes.Prefix + "/" + IntermediaryRoutes.Health, StringComparison.OrdinalIgnoreCase)
+            || path.StartsWithSegments("/" + IntermediaryRoutes.Prefix + "/call", StringComparison.OrdinalIgnoreCase);
+        return new EnvelopeResult(known
+            ? Envelope.Failure(EnvelopeCode.MethodNotAllowed, $"This endpoint does not accept {Truncate(context.Request.Method)}.")
+            : Envelope.Failure(EnvelopeCode.NotFound, $"No endpoint matches {Truncate(context.Request.Method)} {Truncate(path.Value)}."));
+    }
+
+    private static string Truncate(string? value) => value is null ? "" : value.Length > 100 ? value[..100] + "…" : value;
 
     private static async ValueTask<object?> RequireCallerKey(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {

@@ -71,7 +71,8 @@ internal static class RequestPath
             || (path.StartsWith(prefix, StringComparison.Ordinal) && path[prefix.Length] == '/');
     }
 
-    private static string? RawTargetProblem(string rawTarget)
+    /// <summary>Why the raw request target (path as sent, before any decoding) is unacceptable, or null.</summary>
+    public static string? RawTargetProblem(string rawTarget)
     {
         if (!rawTarget.StartsWith('/'))
         {

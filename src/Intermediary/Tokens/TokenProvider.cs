@@ -32,6 +32,10 @@ internal sealed partial class TokenProvider(
     private readonly ConcurrentDictionary<string, Lazy<ITokenSource>> _sources = new();
     private readonly SingleFlight<(string Source, string Scope, bool Force), TokenResult> _flight = new();
 
+    // The last forced refresh per credential and scope: callers that saw the old token reject after the refresh
+    // finished get its result instead of forcing another one.
+    private readonly ConcurrentDictionary<(string Source, string Scope), (string Rejected, TokenResult Replacement)> _lastRefresh = new();
+
     public async Task<TokenResult> GetTokenAsync(string upstream, string? rejectedToken, CancellationToken cancellationToken)
     {
         if (!options.Value.Upstreams.TryGetValue(upstream, out var settings))
@@ -66,9 +70,23 @@ internal sealed partial class TokenProvider(
             return result;
         }
 
+        if (_lastRefresh.TryGetValue((sourceKey, scope), out var last) && string.Equals(last.Rejected, rejectedToken, StringComparison.Ordinal))
+        {
+            return last.Replacement;
+        }
+
         // The upstream rejected the token MSAL still considers valid (revoked, clock skew, key roll): refresh once.
         LogForcedRefresh(logger, upstream);
-        return await _flight.RunAsync((sourceKey, scope, true), key => Acquire(upstream, source, key.Scope, true), cancellationToken);
+        return await _flight.RunAsync((sourceKey, scope, true), async key =>
+        {
+            var refreshed = await Acquire(upstream, source, key.Scope, true);
+            if (refreshed.Succeeded)
+            {
+                _lastRefresh[(sourceKey, scope)] = (rejectedToken, refreshed);
+            }
+
+            return refreshed;
+        }, cancellationToken);
     }
 
     private async Task<TokenResult> Acquire(string upstream, ITokenSource source, string scope, bool force)

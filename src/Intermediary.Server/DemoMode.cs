@@ -1,0 +1,83 @@
+using Intermediary.Endpoints;
+using Intermediary.Simulator;
+
+namespace Intermediary.Server;
+
+/// <summary>
+/// <c>--demo</c>: starts the APIM + Entra simulator in-process on free loopback ports and points one upstream,
+/// <c>demo</c>, at it, so a newcomer sees real envelopes without an Azure account.
+/// </summary>
+internal sealed class DemoMode : IAsyncDisposable
+{
+    public const string FunctionKey = "demo-key";
+    private readonly ApimSimulator _simulator;
+
+    private DemoMode(ApimSimulator simulator) => _simulator = simulator;
+
+    public static async Task<DemoMode> StartAsync(WebApplicationBuilder builder, CancellationToken cancellationToken)
+    {
+        var simulator = await ApimSimulator.StartAsync(new SimulatorOptions(), cancellationToken);
+        var options = simulator.Options;
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Intermediary:FunctionKeys:demo"] = FunctionKey,
+            ["Intermediary:Upstreams:demo:BaseUrl"] = simulator.ApiBaseAddress.AbsoluteUri,
+            ["Intermediary:Upstreams:demo:AllowedPaths:0"] = "/items",
+            ["Intermediary:Upstreams:demo:AllowedPaths:1"] = "/faults",
+            ["Intermediary:Upstreams:demo:AllowedPaths:2"] = "/echo",
+            ["Intermediary:Upstreams:demo:SubscriptionKey"] = options.SubscriptionKey,
+            ["Intermediary:Upstreams:demo:Credential"] = "ClientSecret",
+            ["Intermediary:Upstreams:demo:AuthorityHost"] = simulator.HttpsBaseAddress.AbsoluteUri,
+            ["Intermediary:Upstreams:demo:TenantId"] = options.TenantId,
+            ["Intermediary:Upstreams:demo:ClientId"] = options.ClientId,
+            ["Intermediary:Upstreams:demo:ClientSecret"] = options.ClientSecret,
+            ["Intermediary:Upstreams:demo:Scope"] = simulator.Scope,
+            ["Intermediary:Upstreams:demo:HealthPath"] = "/items",
+            // Short enough that the slow-upstream demo answers in seconds, not minutes.
+            ["Intermediary:Upstreams:demo:Resilience:AttemptTimeout"] = "00:00:04",
+            ["Intermediary:Upstreams:demo:Resilience:TotalTimeout"] = "00:00:15",
+        });
+
+        // The simulator's TLS certificate is self-signed and generated at start: trust exactly it, only for MSAL.
+        builder.Services.AddHttpClient(IntermediaryHttpClients.Tokens)
+            .ConfigurePrimaryHttpMessageHandler(simulator.CreateTrustingHandler);
+        return new DemoMode(simulator);
+    }
+
+    public void PrintTour(ICollection<string> urls)
+    {
+        var baseUrl = urls.FirstOrDefault() ?? "http://127.0.0.1:7071";
+        string Call(string path) => $"curl -s -H 'x-functions-key: {FunctionKey}' '{baseUrl}/api/call/demo{path}'";
+        Console.WriteLine($"""
+
+            Intermediary demo: upstream 'demo' is the in-process APIM + Entra simulator at {_simulator.ApiBaseAddress}
+            Function key: {FunctionKey}. Paste any of these (add -i to see headers, -H 'X-Error-Mode: status' to mirror statuses):
+
+              {Call("/items")}
+                  success: data is the API's JSON
+              {Call("/items/42")}
+                  the backend's 404 in Azure's error shape: NotFound
+              {Call("/faults/flaky?failures=2&key=tour")}
+                  two 503s, then success: attempts = 3
+              {Call("/faults/status/429?retryAfter=120")}
+                  Retry-After beyond the budget: RateLimited at once, retryAfterSeconds = 120
+              {Call("/faults/ratelimit")}
+                  APIM's rate limit: the 4th call within a minute is RateLimited (source gateway)
+              {Call("/faults/quota")}
+                  APIM's quota: QuotaExceeded
+              {Call("/faults/html")}
+                  an HTML error page: InvalidResponse with a markup-free excerpt
+              {Call("/faults/slow?seconds=10")}
+                  slower than the 4 s attempt timeout, retried until the 15 s demo budget ends: Timeout
+              {Call("/faults/reset")}
+                  connection reset: NetworkError
+              curl -s '{baseUrl}/api/call/demo/items'
+                  no function key: Unauthenticated
+              curl -s -H 'x-functions-key: {FunctionKey}' '{baseUrl}/api/health'
+                  token and upstream check
+
+            """);
+    }
+
+    public ValueTask DisposeAsync() => _simulator.DisposeAsync();
+}

@@ -1,0 +1,41 @@
+using Intermediary.Endpoints;
+
+namespace Intermediary.Server;
+
+/// <summary>
+/// The Intermediary endpoints on plain ASP.NET Core (Kestrel): for local runs, containers and tests. The same
+/// routes, envelope and configuration keys as the Functions host; caller keys are checked here instead of by Functions.
+/// </summary>
+public static class IntermediaryServer
+{
+    public const string DefaultUrl = "http://localhost:7071";
+
+    /// <summary>Builds the app; <paramref name="configure"/> lets tests and embedders adjust the builder last.</summary>
+    public static async Task<WebApplication> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var demo = args.Contains("--demo", StringComparer.OrdinalIgnoreCase);
+        var builder = WebApplication.CreateBuilder(args.Where(a => !a.Equals("--demo", StringComparison.OrdinalIgnoreCase)).ToArray());
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(demo ? "http://127.0.0.1:7071" : DefaultUrl);
+        }
+
+        DemoMode? demoMode = demo ? await DemoMode.StartAsync(builder, cancellationToken) : null;
+
+        builder.Services.AddIntermediary(builder.Configuration);
+        builder.Services.AddIntermediaryFunctionKeys();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseIntermediaryEnvelopes();
+        app.MapIntermediary();
+
+        if (demoMode is not null)
+        {
+            app.Lifetime.ApplicationStarted.Register(() => demoMode.PrintTour(app.Urls));
+            app.Lifetime.ApplicationStopped.Register(() => demoMode.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        }
+
+        return app;
+    }
+}

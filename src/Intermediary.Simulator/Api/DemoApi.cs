@@ -1,0 +1,152 @@
+using System.Text;
+using System.Text.Json;
+using Intermediary.Simulator.Faults;
+using Intermediary.Simulator.Gateway;
+
+namespace Intermediary.Simulator.Api;
+
+/// <summary>The backend behind the gateway: items, echo, and the scripted faults.</summary>
+internal sealed class DemoApi(ItemStore items, FaultEndpoints faults)
+{
+    private const string ValidationProblemType = "https://tools.ietf.org/html/rfc9110#section-15.5.1";
+    private const string ValidationProblemTitle = "One or more validation errors occurred.";
+
+    /// <summary>The operation for a method and a path relative to /demo, or null when APIM would not find one.</summary>
+    public RequestDelegate? Match(string method, string path)
+    {
+        var segments = path.Trim('/').Split('/');
+        return segments switch
+        {
+            ["items"] when HttpMethods.IsGet(method) => ListItemsAsync,
+            ["items"] when HttpMethods.IsPost(method) => CreateItemAsync,
+            ["items", var id] when HttpMethods.IsGet(method) => context => GetItemAsync(context, id),
+            ["echo", ..] => EchoAsync,
+            ["faults", .. var rest] => faults.Match(method, rest),
+            _ => null,
+        };
+    }
+
+    private Task ListItemsAsync(HttpContext context) =>
+        ApimResponses.WriteJsonAsync(context, StatusCodes.Status200OK, items.List(), GatewayJsonContext.Literal.IReadOnlyListItem);
+
+    private Task GetItemAsync(HttpContext context, string id)
+    {
+        if (items.Find(id) is { } item)
+        {
+            return ApimResponses.WriteJsonAsync(context, StatusCodes.Status200OK, item, GatewayJsonContext.Literal.Item);
+        }
+
+        var error = new AzureErrorResponse(new AzureError("ItemNotFound", $"Item '{id}' was not found.", new AzureInnerError("NotFound")));
+        return ApimResponses.WriteJsonAsync(context, StatusCodes.Status404NotFound, error, GatewayJsonContext.Literal.AzureErrorResponse);
+    }
+
+    private async Task CreateItemAsync(HttpContext context)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        string? name = null;
+        decimal price = 0;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                errors["$"] = ["The request body must be a JSON object."];
+            }
+            else
+            {
+                name = ReadName(document.RootElement, errors);
+                price = ReadPrice(document.RootElement, errors);
+            }
+        }
+        catch (JsonException)
+        {
+            errors["$"] = ["The request body is not valid JSON."];
+        }
+
+        if (errors.Count > 0 || name is null)
+        {
+            var problem = new ValidationProblem(
+                ValidationProblemType,
+                ValidationProblemTitle,
+                StatusCodes.Status400BadRequest,
+                $"Invalid field(s): {string.Join(", ", errors.Keys)}.",
+                errors);
+            await ApimResponses.WriteJsonAsync(
+                context,
+                StatusCodes.Status400BadRequest,
+                problem,
+                GatewayJsonContext.Literal.ValidationProblem,
+                "application/problem+json");
+            return;
+        }
+
+        var item = items.Add(name, price);
+        var request = context.Request;
+        context.Response.Headers.Location = $"{request.Scheme}://{request.Host}{request.PathBase}/items/{item.Id}";
+        await ApimResponses.WriteJsonAsync(context, StatusCodes.Status201Created, item, GatewayJsonContext.Literal.Item);
+    }
+
+    private static string? ReadName(JsonElement body, Dictionary<string, string[]> errors)
+    {
+        if (TryGetProperty(body, "name", out var value) && value.ValueKind == JsonValueKind.String
+            && value.GetString() is { } name && !string.IsNullOrWhiteSpace(name))
+        {
+            return name;
+        }
+
+        errors["name"] = ["The name field is required."];
+        return null;
+    }
+
+    private static decimal ReadPrice(JsonElement body, Dictionary<string, string[]> errors)
+    {
+        if (!TryGetProperty(body, "price", out var value))
+        {
+            errors["price"] = ["The price field is required."];
+            return 0;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDecimal(out var price))
+        {
+            errors["price"] = ["The price field must be a number."];
+            return 0;
+        }
+
+        if (price < 0)
+        {
+            errors["price"] = ["The price field must not be negative."];
+        }
+
+        return price;
+    }
+
+    // ASP.NET Core binds JSON property names case-insensitively; so does the demo API.
+    private static bool TryGetProperty(JsonElement body, string name, out JsonElement value)
+    {
+        foreach (var property in body.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                value = property.Value;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
+    private static async Task EchoAsync(HttpContext context)
+    {
+        var request = context.Request;
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        var echo = new EchoResponse(
+            request.Method,
+            $"{request.PathBase}{request.Path}",
+            request.QueryString.Value ?? string.Empty,
+            request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            body);
+        await ApimResponses.WriteJsonAsync(context, StatusCodes.Status200OK, echo, GatewayJsonContext.Literal.EchoResponse);
+    }
+}

@@ -1,0 +1,7 @@
+namespace Intermediary.Simulator.Faults;
+
+internal sealed record FlakyResult(string Key, int Calls);
+
+internal sealed record SlowResult(double WaitedSeconds);
+
+internal sealed record RateLimitResult(int Remaining);

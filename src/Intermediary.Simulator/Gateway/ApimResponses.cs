@@ -1,0 +1,18 @@
+using System.Text.Json.Serialization.Metadata;
+
+namespace Intermediary.Simulator.Gateway;
+
+/// <summary>APIM's own error body, e.g. <c>{"statusCode":401,"message":"JWT not present."}</c>.</summary>
+internal sealed record ApimError(int StatusCode, string Message);
+
+internal static class ApimResponses
+{
+    public static Task WriteErrorAsync(HttpContext context, int statusCode, string message) =>
+        WriteJsonAsync(context, statusCode, new ApimError(statusCode, message), GatewayJsonContext.Literal.ApimError);
+
+    public static Task WriteJsonAsync<T>(HttpContext context, int statusCode, T value, JsonTypeInfo<T> typeInfo, string? contentType = null)
+    {
+        context.Response.StatusCode = statusCode;
+        return context.Response.WriteAsJsonAsync(value, typeInfo, contentType, context.RequestAborted);
+    }
+}

@@ -1,0 +1,30 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Intermediary.Simulator.Api;
+using Intermediary.Simulator.Faults;
+
+namespace Intermediary.Simulator.Gateway;
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ApimError))]
+[JsonSerializable(typeof(Item))]
+[JsonSerializable(typeof(IReadOnlyList<Item>))]
+[JsonSerializable(typeof(AzureErrorResponse))]
+[JsonSerializable(typeof(ValidationProblem))]
+[JsonSerializable(typeof(EchoResponse))]
+[JsonSerializable(typeof(FlakyResult))]
+[JsonSerializable(typeof(SlowResult))]
+[JsonSerializable(typeof(RateLimitResult))]
+internal sealed partial class GatewayJsonContext : JsonSerializerContext
+{
+    /// <summary>Like APIM and ASP.NET Core backends, writes apostrophes literally rather than as \u0027.</summary>
+    public static GatewayJsonContext Literal { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Intermediary.Simulator;
+
+if (!TryReadPort(args, "--http-port", 7080, out var httpPort) || !TryReadPort(args, "--https-port", 7443, out var httpsPort))
+{
+    await Console.Error.WriteLineAsync("Usage: Intermediary.Simulator [--http-port 7080] [--https-port 7443]   (0 = any free port)");
+    return 2;
+}
+
+ApimSimulator simulator;
+try
+{
+    simulator = await ApimSimulator.StartAsync(new SimulatorOptions { HttpPort = httpPort, HttpsPort = httpsPort });
+}
+catch (IOException e)
+{
+    await Console.Error.WriteLineAsync($"Could not start the simulator: {e.Message}");
+    return 1;
+}
+
+await using var disposeSimulator = simulator;
+var options = simulator.Options;
+Console.WriteLine($"""
+    Intermediary simulator: Entra ID + API Management + demo API (fake credentials, loopback only)
+
+      Gateway (APIM)     {simulator.ApiBaseAddress}
+      Authority (Entra)  {simulator.Authority}
+      Token endpoint     {simulator.Authority}oauth2/v2.0/token
+      Also over HTTPS    {simulator.HttpsBaseAddress} (self-signed, thumbprint {simulator.ServerCertificate.Thumbprint})
+
+      Tenant             {options.TenantId}
+      Client id          {options.ClientId}
+      Client secret      {options.ClientSecret}
+      Scope              {simulator.Scope}
+      Subscription key   {options.SubscriptionKey}   (header Ocp-Apim-Subscription-Key)
+
+    Demo API (Ocp-Apim-Subscription-Key + Authorization: Bearer required):
+      GET  /demo/items            GET /demo/items/{"{id}"}       POST /demo/items {"{"}"name","price"{"}"}
+      ANY  /demo/echo
+      GET  /demo/faults/status/{"{code}"}?retryAfter=N   /demo/faults/flaky?failures=N&status=503&key=K&retryAfter=S
+      GET  /demo/faults/html  slow?seconds=N  reset  invalid-json  ratelimit  quota  text  empty?status=N
+
+    Press Ctrl+C to stop.
+    """);
+
+var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+void RequestStop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.TrySetResult();
+}
+
+using (PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop))
+using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop))
+{
+    await stop.Task;
+}
+
+Console.WriteLine("Stopping.");
+return 0;
+
+static bool TryReadPort(string[] args, string name, int fallback, out int port)
+{
+    port = fallback;
+    for (var i = 0; i < args.Length; i++)
+    {
+        string? value = null;
+        if (args[i] == name && i + 1 < args.Length)
+        {
+            value = args[i + 1];
+        }
+        else if (args[i].StartsWith(name + "=", StringComparison.Ordinal))
+        {
+            value = args[i][(name.Length + 1)..];
+        }
+
+        if (value is not null)
+        {
+            return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port <= 65535;
+        }
+    }
+
+    return true;
+}

@@ -1,0 +1,49 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace Intermediary.Simulator;
+
+/// <summary>
+/// Identity, credentials and behaviour of the simulated Entra tenant and APIM gateway.
+/// Values are read on every request, so a test may change them after start (except the ports).
+/// </summary>
+public sealed class SimulatorOptions
+{
+    /// <summary>The only tenant the token endpoint knows.</summary>
+    public string TenantId { get; set; } = "sim-tenant";
+
+    /// <summary>The only client (app registration) the token endpoint knows.</summary>
+    public string ClientId { get; set; } = "11111111-2222-3333-4444-555555555555";
+
+    /// <summary>The client secret accepted for <see cref="ClientId"/>; a fake placeholder.</summary>
+    public string ClientSecret { get; set; } = "sim-client-secret-placeholder";
+
+    /// <summary>Application ID URI of the demo API; the accepted scope is this plus "/.default".</summary>
+    public string Audience { get; set; } = "api://intermediary-demo";
+
+    /// <summary>The only APIM subscription key the gateway accepts; a fake placeholder.</summary>
+    public string SubscriptionKey { get; set; } = "sim-subscription-key-placeholder";
+
+    /// <summary>When set, client_assertion JWTs signed by this certificate's key (RS256 or PS256) are accepted.</summary>
+    public X509Certificate2? ClientCertificate { get; set; }
+
+    /// <summary>When set, a client_assertion equal to this string is accepted (workload identity federation).</summary>
+    public string? FederatedAssertion { get; set; }
+
+    /// <summary>Lifetime of issued access tokens.</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Calls allowed per <see cref="RateLimitPeriod"/> per subscription key on /faults/ratelimit.</summary>
+    public int RateLimitCalls { get; set; } = 3;
+
+    /// <summary>Fixed rate-limit window, starting at the first call of a window.</summary>
+    public TimeSpan RateLimitPeriod { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Clock for token lifetimes, JWT validation, rate-limit windows, quota text and /faults/slow.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Loopback HTTP port; 0 picks a free one.</summary>
+    public int HttpPort { get; set; }
+
+    /// <summary>Loopback HTTPS port; 0 picks a free one.</summary>
+    public int HttpsPort { get; set; }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The one test command (README, and CI through .ci/run): restores, builds with warnings as errors, checks
+# formatting, runs every test project, and ends with one line "N passed, N failed[, N skipped]".
+# Everything the tests need is installed from here, so a fresh machine needs only the .NET SDK.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+configuration="${CONFIGURATION:-Release}"
+results_dir="$(pwd)/artifacts/test-results"
+rm -rf "$results_dir" && mkdir -p "$results_dir"
+
+fail() { echo "test.sh: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+command -v dotnet >/dev/null || fail "the .NET SDK (dotnet) is required: https://dot.net"
+
+echo "== restore and build (warnings are errors)"
+dotnet build Intermediary.sln -c "$configuration" -warnaserror -nologo -v minimal || fail "build failed"
+
+echo "== formatting"
+dotnet format Intermediary.sln --verify-no-changes --no-restore -v quiet || fail "code is not formatted: run 'dotnet format Intermediary.sln'"
+
+echo "== tests"
+passed=0 failed=0 skipped=0 status=0
+for project in tests/*/*.Tests.csproj; do
+  name="$(basename "$project" .csproj)"
+  log="$results_dir/$name.log"
+  dotnet test "$project" -c "$configuration" --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results_dir" 2>&1 | tee "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  summary="$(grep -E '(Passed|Failed)! +- +Failed: ' "$log" | tail -n 1)"
+  if [ -z "$summary" ]; then
+    echo "test.sh: no test summary for $name (did the test host crash?)" >&2
+    failed=$((failed + 1)); status=1; continue
+  fi
+  f=$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$summary")
+  p=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")
+  s=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+done
+
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

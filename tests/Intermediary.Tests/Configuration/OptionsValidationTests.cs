@@ -1,0 +1,123 @@
+using Intermediary.Configuration;
+using Intermediary.Server;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Intermediary.Tests.Configuration;
+
+public sealed class OptionsValidationTests
+{
+    private static readonly Dictionary<string, string?> s_valid = new()
+    {
+        ["Intermediary:FunctionKeys:default"] = "k",
+        ["Intermediary:Upstreams:orders:BaseUrl"] = "https://apim.example/orders/",
+        ["Intermediary:Upstreams:orders:AllowedPaths:0"] = "/orders",
+        ["Intermediary:Upstreams:orders:TenantId"] = "tenant",
+        ["Intermediary:Upstreams:orders:ClientId"] = "client",
+        ["Intermediary:Upstreams:orders:ClientSecret"] = "secret",
+        ["Intermediary:Upstreams:orders:Scope"] = "api://orders/.default",
+    };
+
+    [Fact]
+    public void A_complete_configuration_is_valid() => Assert.Empty(Errors(s_valid));
+
+    [Theory]
+    [InlineData("Intermediary:Upstreams:orders:BaseUrl")]
+    [InlineData("Intermediary:Upstreams:orders:ClientSecret")]
+    [InlineData("Intermediary:Upstreams:orders:Scope")]
+    [InlineData("Intermediary:Upstreams:orders:TenantId")]
+    [InlineData("Intermediary:Upstreams:orders:AllowedPaths")]
+    public void A_missing_required_value_is_named_by_its_key(string key)
+    {
+        var settings = new Dictionary<string, string?>(s_valid) { [key] = null };
+        if (key.EndsWith("AllowedPaths", StringComparison.Ordinal))
+        {
+            settings.Remove(key + ":0");
+        }
+
+        Assert.Contains(Errors(settings), e => e.Contains(key, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Intermediary:Upstreams:orders:BaseUrl", "ftp://apim.example/")]
+    [InlineData("Intermediary:Upstreams:orders:AllowedPaths:0", "orders")]
+    [InlineData("Intermediary:Upstreams:orders:AllowedPaths:0", "/orders/../admin")]
+    [InlineData("Intermediary:Upstreams:orders:ForwardedHeaders:0", "Authorization")]
+    [InlineData("Intermediary:Upstreams:orders:Resilience:AttemptTimeout", "00:05:00")]
+    [InlineData("Intermediary:Upstreams:orders:Resilience:MaxRetries", "50")]
+    [InlineData("Intermediary:Upstreams:orders:AuthorityHost", "http://login.example/")]
+    public void An_unsafe_or_inconsistent_value_is_named_by_its_key(string key, string value)
+    {
+        var settings = new Dictionary<string, string?>(s_valid) { [key] = value };
+
+        Assert.Contains(Errors(settings), e => e.Contains(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Certificate_credential_needs_a_certificate()
+    {
+        var settings = new Dictionary<string, string?>(s_valid) { ["Intermediary:Upstreams:orders:Credential"] = "Certificate" };
+
+        Assert.Contains(Errors(settings), e => e.Contains("CertificatePath", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Managed_identity_needs_only_a_scope()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Intermediary:Upstreams:orders:BaseUrl"] = "https://apim.example/orders/",
+            ["Intermediary:Upstreams:orders:AllowedPaths:0"] = "/",
+            ["Intermediary:Upstreams:orders:Credential"] = "ManagedIdentity",
+            ["Intermediary:Upstreams:orders:Scope"] = "api://orders/.default",
+        };
+
+        Assert.Empty(Errors(settings));
+    }
+
+    [Fact]
+    public async Task The_server_refuses_to_start_without_function_keys_and_says_which_key()
+    {
+        var settings = new Dictionary<string, string?>(s_valid) { ["Intermediary:FunctionKeys:default"] = null };
+
+        await using var app = await IntermediaryServer.CreateAsync(["--urls", "http://127.0.0.1:0"], b =>
+        {
+            b.Configuration.Sources.Clear();
+            b.Configuration.AddInMemoryCollection(settings);
+        });
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("Intermediary:FunctionKeys", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_server_refuses_to_start_without_upstreams()
+    {
+        await using var app = await IntermediaryServer.CreateAsync(["--urls", "http://127.0.0.1:0"], b =>
+        {
+            b.Configuration.Sources.Clear();
+            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Intermediary:FunctionKeys:default"] = "k" });
+        });
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("Intermediary:Upstreams", error.Message, StringComparison.Ordinal);
+    }
+
+    private static List<string> Errors(Dictionary<string, string?> settings)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddIntermediary(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        using var provider = services.BuildServiceProvider();
+        try
+        {
+            _ = provider.GetRequiredService<IOptions<IntermediaryOptions>>().Value;
+            return [];
+        }
+        catch (OptionsValidationException ex)
+        {
+            return ex.Failures.ToList();
+        }
+    }
+}

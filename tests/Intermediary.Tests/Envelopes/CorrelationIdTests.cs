@@ -1,0 +1,49 @@
+using Intermediary.Envelopes;
+using Microsoft.AspNetCore.Http;
+
+namespace Intermediary.Tests.Envelopes;
+
+public sealed class CorrelationIdTests
+{
+    [Fact]
+    public void A_well_formed_caller_id_is_kept()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Headers[CorrelationId.HeaderName] = "order-42.retry:1";
+
+        Assert.Equal("order-42.retry:1", CorrelationId.For(context));
+    }
+
+    [Theory]
+    [InlineData("has space")]
+    [InlineData("new\nline")]
+    [InlineData("<script>")]
+    [InlineData("")]
+    public void A_malformed_caller_id_is_replaced_with_a_new_one(string offered)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Headers[CorrelationId.HeaderName] = offered;
+
+        var id = CorrelationId.For(context);
+
+        Assert.NotEqual(offered, id);
+        Assert.Matches("^[0-9a-f]{32}$", id);
+    }
+
+    [Fact]
+    public void An_overlong_caller_id_is_replaced()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Headers[CorrelationId.HeaderName] = new string('a', 129);
+
+        Assert.Equal(32, CorrelationId.For(context).Length);
+    }
+
+    [Fact]
+    public void The_same_request_always_gets_the_same_id()
+    {
+        var context = new DefaultHttpContext();
+
+        Assert.Equal(CorrelationId.For(context), CorrelationId.For(context));
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Intermediary.Envelopes;
+
+namespace Intermediary.Tests.Envelopes;
+
+public sealed class EnvelopeSerializationTests
+{
+    private static readonly string[] s_contractFields =
+    [
+        "ok", "status", "code", "message", "source", "retryable", "retryAfterSeconds", "attempts", "durationMs",
+        "correlationId", "data", "upstream", "job",
+    ];
+
+    [Fact]
+    public void Every_contract_field_is_written_even_when_null()
+    {
+        var json = Serialize(Envelope.Failure(EnvelopeCode.NotFound, "nothing here"));
+
+        var names = json.EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Equal(s_contractFields, names);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("data").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("upstream").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("retryAfterSeconds").ValueKind);
+    }
+
+    [Fact]
+    public void Codes_are_pascal_case_strings_and_sources_lower_case()
+    {
+        var json = Serialize(Envelope.Failure(EnvelopeCode.SubscriptionKeyInvalid, "key", EnvelopeSource.Gateway));
+
+        Assert.Equal("SubscriptionKeyInvalid", json.GetProperty("code").GetString());
+        Assert.Equal("gateway", json.GetProperty("source").GetString());
+    }
+
+    [Fact]
+    public void Upstream_and_job_objects_have_all_their_fields()
+    {
+        var envelope = Envelope.Failure(EnvelopeCode.UpstreamError, "x") with
+        {
+            Upstream = new UpstreamDetails(500, null, null, null, null),
+            Job = new JobDetails(null, null, null, null, null, null, null),
+        };
+
+        var json = Serialize(envelope);
+
+        Assert.Equal(["status", "contentType", "code", "message", "requestId"], json.GetProperty("upstream").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["id", "status", "statusUrl", "createdAt", "updatedAt", "completedAt", "expiresAt"], json.GetProperty("job").EnumerateObject().Select(p => p.Name));
+    }
+
+    [Theory]
+    [InlineData(EnvelopeCode.RateLimited, 429)]
+    [InlineData(EnvelopeCode.PathNotAllowed, 403)]
+    [InlineData(EnvelopeCode.Unauthenticated, 401)]
+    [InlineData(EnvelopeCode.TokenAcquisitionFailed, 502)]
+    [InlineData(EnvelopeCode.Timeout, 504)]
+    [InlineData(EnvelopeCode.PayloadTooLarge, 413)]
+    [InlineData(EnvelopeCode.InternalError, 500)]
+    public void Service_decided_failures_carry_their_http_status(EnvelopeCode code, int status)
+    {
+        Assert.Equal(status, Envelope.Failure(code, "m").Status);
+    }
+
+    private static JsonElement Serialize(Envelope envelope) =>
+        JsonSerializer.SerializeToElement(envelope, EnvelopeJsonContext.Default.Envelope);
+}
