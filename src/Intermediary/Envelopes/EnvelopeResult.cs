@@ -42,7 +42,7 @@ public sealed class EnvelopeResult(Envelope envelope, IReadOnlyDictionary<string
             }
         }
 
-        await JsonSerializer.SerializeAsync(response.Body, envelope, EnvelopeJsonContext.Default.Envelope, httpContext.RequestAborted);
+        await JsonSerializer.SerializeAsync(response.Body, envelope, EnvelopeJson.Envelope, httpContext.RequestAborted);
     }
 
     Task IActionResult.ExecuteResultAsync(ActionContext context)

@@ -197,6 +197,8 @@ internal static class ErrorClassifier
         HttpRequestError.SecureConnectionError => "The TLS connection to the upstream could not be established.",
         HttpRequestError.ResponseEnded => "The upstream closed the connection before a complete response was received.",
         HttpRequestError.InvalidResponse => "The upstream sent a malformed HTTP response.",
+        _ when exception.InnerException is IOException or SocketException =>
+            "The upstream closed the connection before a complete response was received.",
         _ => "The connection to the upstream failed.",
     };
 }

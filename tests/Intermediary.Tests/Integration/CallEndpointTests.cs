@@ -52,6 +52,7 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
         Assert.Equal("backend", response.Source);
         Assert.Equal("ItemNotFound", response.Upstream.GetProperty("code").GetString());
         Assert.Contains("does-not-exist", response.Message, StringComparison.Ordinal);
+        Assert.Contains("'does-not-exist'", response.Body, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -142,6 +143,7 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
 
         Assert.Equal("NetworkError", response.Code);
         Assert.Equal("network", response.Source);
+        Assert.Contains("closed the connection", response.Message, StringComparison.Ordinal);
         Assert.True(response.Attempts > 1, "GET is idempotent, so a reset is retried");
     }
 
