@@ -175,6 +175,19 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_callers_w3c_trace_continues_to_the_upstream()
+    {
+        const string traceId = "0af7651916cd43dd8448eb211c80319c";
+
+        var response = await Host.CallAsync(HttpMethod.Get, "api/call/demo/echo", r => r.Headers.Add("traceparent", $"00-{traceId}-b7ad6b7169203331-01"));
+
+        var sent = HeaderValue(response.Data.GetProperty("headers"), "traceparent");
+        Assert.NotNull(sent);
+        Assert.Equal(traceId, sent.Split('-')[1]);
+        Assert.NotEqual("b7ad6b7169203331", sent.Split('-')[2]);
+    }
+
+    [Fact]
     public async Task Only_allowlisted_headers_reach_the_upstream_and_caller_secrets_never_do()
     {
         var response = await Host.CallAsync(HttpMethod.Get, "api/call/demo/echo?keep=1&code=leaked-key", r =>

@@ -53,7 +53,7 @@ public sealed class RequestLimitsTests : IAsyncLifetime
         request.Headers.Add("x-functions-key", IntermediaryHost.FunctionKey);
 
         var sending = host.Client.SendAsync(request);
-        await WaitUntil(() => _simulator.InFlightApiRequests == 1);
+        await Eventually.True(() => _simulator.InFlightApiRequests == 1, "the slow request reached the upstream");
         _clock.Advance(TimeSpan.FromSeconds(5));
         using var response = await sending;
         var envelope = new IntermediaryHost.Response(response, await response.Content.ReadAsStringAsync());
@@ -94,13 +94,4 @@ public sealed class RequestLimitsTests : IAsyncLifetime
         Assert.Equal("AADSTS7000215", upstream.GetProperty("tokenError").GetString());
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        for (var i = 0; i < 3000 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition(), "condition not reached");
-    }
 }

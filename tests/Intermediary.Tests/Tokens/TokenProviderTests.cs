@@ -28,7 +28,7 @@ public sealed class TokenProviderTests : IAsyncLifetime
         using (_simulator.HoldTokenResponses())
         {
             calls = Enumerable.Range(0, 1000).Select(_ => Task.Run(() => tokens.GetTokenAsync("demo", null, CancellationToken.None))).ToArray();
-            await WaitUntil(() => _simulator.TokenRequestCount >= 1);
+            await Eventually.True(() => _simulator.TokenRequestCount >= 1, "the token request reached the simulator");
             // Give every caller the chance to arrive while the one request is held open.
             await Task.WhenAll(calls.Select(c => Task.WhenAny(c, Task.Delay(200))));
         }
@@ -164,15 +164,6 @@ public sealed class TokenProviderTests : IAsyncLifetime
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        for (var i = 0; i < 3000 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition(), "condition not reached");
-    }
 
     private sealed class FixedAssertionProvider(string assertion) : IClientAssertionProvider
     {
