@@ -6,6 +6,8 @@ using Intermediary.Simulator.Entra;
 using Intermediary.Simulator.Faults;
 using Intermediary.Simulator.Gateway;
 using Intermediary.Simulator.Hosting;
+using Intermediary.Simulator.Jobs;
+using Intermediary.Simulator.Lro;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -27,6 +29,7 @@ public sealed class ApimSimulator : IAsyncDisposable
     private readonly ItemStore _items = new();
     private readonly FlakyCounters _flaky = new();
     private readonly RateLimitWindows _rateLimits = new();
+    private readonly LroStore _operations = new();
     private readonly CancellationTokenSource _stopping = new();
     private bool _started;
     private int _disposed;
@@ -45,7 +48,11 @@ public sealed class ApimSimulator : IAsyncDisposable
             options,
             _traffic,
             new JwtValidationPolicy(options, _addresses, _signer, _issuer),
-            new DemoApi(_items, new FaultEndpoints(options, _flaky, _rateLimits)));
+            new DemoApi(
+                _items,
+                new FaultEndpoints(options, _flaky, _rateLimits),
+                new LroEndpoints(options, _operations),
+                new JobEndpoints(options)));
 
         _app.Use(CancelOnStopAsync);
         _app.Map("/demo", demo => demo.Run(gateway.HandleAsync));
@@ -84,6 +91,9 @@ public sealed class ApimSimulator : IAsyncDisposable
 
     /// <summary>Demo API requests currently being processed, e.g. waiting in /faults/slow.</summary>
     public int InFlightApiRequests => _traffic.InFlight;
+
+    /// <summary>Long-running operations started with POST /demo/lro/start (that reached the backend) since start or <see cref="Reset"/>.</summary>
+    public int LroOperationCount => _operations.Started;
 
     /// <summary>Snapshot of the last 5000 requests that reached the demo API, oldest first.</summary>
     public IReadOnlyList<RecordedRequest> Requests => _traffic.Recorded;
@@ -144,7 +154,10 @@ public sealed class ApimSimulator : IAsyncDisposable
     /// <summary>Token requests wait (counted on arrival) until every handle returned here is disposed.</summary>
     public IDisposable HoldTokenResponses() => _tokenScript.Hold();
 
-    /// <summary>Clears counters, recorded requests, flaky counters, rate-limit windows, token faults and holds, and reseeds the items.</summary>
+    /// <summary>
+    /// Clears counters, recorded requests, flaky counters, rate-limit windows, long-running operations, token faults and
+    /// holds, and reseeds the items.
+    /// </summary>
     public void Reset()
     {
         _tokenScript.Reset();
@@ -152,6 +165,7 @@ public sealed class ApimSimulator : IAsyncDisposable
         _flaky.Reset();
         _rateLimits.Reset();
         _items.Reset();
+        _operations.Reset();
     }
 
     public async ValueTask DisposeAsync()

@@ -38,7 +38,10 @@ public sealed class SimulatorOptions
     /// <summary>Fixed rate-limit window, starting at the first call of a window.</summary>
     public TimeSpan RateLimitPeriod { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Clock for token lifetimes, JWT validation, rate-limit windows, quota text and /faults/slow.</summary>
+    /// <summary>
+    /// Clock for token lifetimes, JWT validation, rate-limit windows, quota text, /faults/slow, /jobs/slow and the
+    /// progress of long-running operations (/lro).
+    /// </summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>Loopback HTTP port; 0 picks a free one.</summary>

@@ -68,8 +68,9 @@ public static class IntermediaryServiceCollectionExtensions
     private static IServiceCollection AddEndpointHandlers(this IServiceCollection services)
     {
         // Handlers are public (hosts resolve them) but constructed only here, from internal collaborators.
+        services.TryAddSingleton<RequestIntake>();
         services.TryAddSingleton(sp => new CallHandler(
-            sp.GetRequiredService<IOptions<IntermediaryOptions>>(),
+            sp.GetRequiredService<RequestIntake>(),
             sp.GetRequiredService<UpstreamClient>(),
             sp.GetRequiredService<ILogger<CallHandler>>()));
         services.TryAddSingleton(sp => new HealthHandler(

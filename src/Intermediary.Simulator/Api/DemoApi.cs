@@ -2,11 +2,13 @@ using System.Text;
 using System.Text.Json;
 using Intermediary.Simulator.Faults;
 using Intermediary.Simulator.Gateway;
+using Intermediary.Simulator.Jobs;
+using Intermediary.Simulator.Lro;
 
 namespace Intermediary.Simulator.Api;
 
-/// <summary>The backend behind the gateway: items, echo, and the scripted faults.</summary>
-internal sealed class DemoApi(ItemStore items, FaultEndpoints faults)
+/// <summary>The backend behind the gateway: items, echo, the scripted faults, long-running operations and jobs.</summary>
+internal sealed class DemoApi(ItemStore items, FaultEndpoints faults, LroEndpoints lro, JobEndpoints jobs)
 {
     private const string ValidationProblemType = "https://tools.ietf.org/html/rfc9110#section-15.5.1";
     private const string ValidationProblemTitle = "One or more validation errors occurred.";
@@ -22,6 +24,8 @@ internal sealed class DemoApi(ItemStore items, FaultEndpoints faults)
             ["items", var id] when HttpMethods.IsGet(method) => context => GetItemAsync(context, id),
             ["echo", ..] => EchoAsync,
             ["faults", .. var rest] => faults.Match(method, rest),
+            ["lro", .. var rest] => lro.Match(method, rest),
+            ["jobs", .. var rest] => jobs.Match(method, rest),
             _ => null,
         };
     }
@@ -36,8 +40,7 @@ internal sealed class DemoApi(ItemStore items, FaultEndpoints faults)
             return ApimResponses.WriteJsonAsync(context, StatusCodes.Status200OK, item, GatewayJsonContext.Literal.Item);
         }
 
-        var error = new AzureErrorResponse(new AzureError("ItemNotFound", $"Item '{id}' was not found.", new AzureInnerError("NotFound")));
-        return ApimResponses.WriteJsonAsync(context, StatusCodes.Status404NotFound, error, GatewayJsonContext.Literal.AzureErrorResponse);
+        return ApiErrors.NotFoundAsync(context, "ItemNotFound", $"Item '{id}' was not found.");
     }
 
     private async Task CreateItemAsync(HttpContext context)

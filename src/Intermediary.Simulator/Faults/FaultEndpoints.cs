@@ -56,12 +56,12 @@ internal sealed class FaultEndpoints(SimulatorOptions options, FlakyCounters fla
     {
         if (!int.TryParse(code, NumberStyles.None, CultureInfo.InvariantCulture, out var status) || !IsFinalStatus(status))
         {
-            return InvalidParameterAsync(context, "The status code must be between 200 and 599.");
+            return ApiErrors.InvalidParameterAsync(context, "The status code must be between 200 and 599.");
         }
 
         if (!TryReadOptionalInt(context, "retryAfter", out var retryAfter))
         {
-            return InvalidParameterAsync(context, "retryAfter must be a whole number of seconds.");
+            return ApiErrors.InvalidParameterAsync(context, "retryAfter must be a whole number of seconds.");
         }
 
         return SimulatedStatusAsync(context, status, retryAfter);
@@ -74,7 +74,7 @@ internal sealed class FaultEndpoints(SimulatorOptions options, FlakyCounters fla
             || !TryReadOptionalInt(context, "retryAfter", out var retryAfter)
             || (status is { } s && !IsFinalStatus(s)))
         {
-            return InvalidParameterAsync(context, "failures, status (200-599) and retryAfter must be whole numbers.");
+            return ApiErrors.InvalidParameterAsync(context, "failures, status (200-599) and retryAfter must be whole numbers.");
         }
 
         var key = context.Request.Query["key"].ToString() is { Length: > 0 } k ? k : "default";
@@ -97,7 +97,7 @@ internal sealed class FaultEndpoints(SimulatorOptions options, FlakyCounters fla
         if (text.Length > 0
             && (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) || !double.IsFinite(seconds) || seconds < 0))
         {
-            await InvalidParameterAsync(context, "seconds must be a non-negative number.");
+            await ApiErrors.InvalidParameterAsync(context, "seconds must be a non-negative number.");
             return;
         }
 
@@ -158,7 +158,7 @@ internal sealed class FaultEndpoints(SimulatorOptions options, FlakyCounters fla
     {
         if (!TryReadOptionalInt(context, "status", out var status) || (status is { } s && !IsFinalStatus(s)))
         {
-            return InvalidParameterAsync(context, "status must be between 200 and 599.");
+            return ApiErrors.InvalidParameterAsync(context, "status must be between 200 and 599.");
         }
 
         context.Response.StatusCode = status ?? StatusCodes.Status500InternalServerError;
@@ -182,13 +182,6 @@ internal sealed class FaultEndpoints(SimulatorOptions options, FlakyCounters fla
         var body = new AzureErrorResponse(new AzureError("Simulated", $"Simulated status {status}."));
         return ApimResponses.WriteJsonAsync(context, status, body, GatewayJsonContext.Literal.AzureErrorResponse);
     }
-
-    private static Task InvalidParameterAsync(HttpContext context, string message) =>
-        ApimResponses.WriteJsonAsync(
-            context,
-            StatusCodes.Status400BadRequest,
-            new AzureErrorResponse(new AzureError("InvalidParameter", message)),
-            GatewayJsonContext.Literal.AzureErrorResponse);
 
     private static async Task WriteTextAsync(HttpContext context, int status, string contentType, string text)
     {

@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Intermediary.Simulator.Api;
 using Intermediary.Simulator.Faults;
+using Intermediary.Simulator.Jobs;
+using Intermediary.Simulator.Lro;
 
 namespace Intermediary.Simulator.Gateway;
 
@@ -18,6 +20,10 @@ namespace Intermediary.Simulator.Gateway;
 [JsonSerializable(typeof(FlakyResult))]
 [JsonSerializable(typeof(SlowResult))]
 [JsonSerializable(typeof(RateLimitResult))]
+[JsonSerializable(typeof(LroStarted))]
+[JsonSerializable(typeof(LroStatus))]
+[JsonSerializable(typeof(LroResult))]
+[JsonSerializable(typeof(JobResult))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext
 {
     /// <summary>Like APIM and ASP.NET Core backends, writes apostrophes literally rather than as \u0027.</summary>

@@ -19,6 +19,9 @@ public sealed class IntermediaryOptions
     /// </summary>
     public Dictionary<string, string> FunctionKeys { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Asynchronous jobs (start + poll) for work longer than a connector waits.</summary>
+    public JobOptions Jobs { get; set; } = new();
+
     /// <summary>Named upstream APIs; the name is the <c>{upstream}</c> route segment.</summary>
     public Dictionary<string, UpstreamOptions> Upstreams { get; } = new(StringComparer.OrdinalIgnoreCase);
 }

@@ -106,4 +106,12 @@ public sealed class ResilienceOptions
 
     /// <summary>How long an open circuit rejects calls before letting one through.</summary>
     public TimeSpan CircuitBreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The same settings with another total budget (jobs run with their own, longer one).</summary>
+    internal ResilienceOptions WithTotalTimeout(TimeSpan totalTimeout)
+    {
+        var copy = (ResilienceOptions)MemberwiseClone();
+        copy.TotalTimeout = totalTimeout;
+        return copy;
+    }
 }

@@ -23,15 +23,21 @@ internal sealed partial class UpstreamClient(
 {
     public const string HttpClientName = "Intermediary.Upstream";
 
-    public async Task<Envelope> SendAsync(UpstreamRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the request and shapes the outcome. <paramref name="budget"/> replaces the upstream's total budget
+    /// (jobs use their own); the last response's headers come back for callers that follow operations.
+    /// </summary>
+    public async Task<UpstreamCallResult> SendAsync(UpstreamRequest request, CancellationToken cancellationToken, TimeSpan? budget = null)
     {
         var settings = options.Value.Upstreams[request.Upstream];
-        var plan = new RetryPlan(request, settings.Resilience, time, jitter);
+        var resilience = budget is { } total ? settings.Resilience.WithTotalTimeout(total) : settings.Resilience;
+        var pipelineKey = budget is null ? request.Upstream : $"{request.Upstream}@{budget.Value.Ticks}";
+        var plan = new RetryPlan(request, resilience, time, jitter);
 
         var token = await tokens.GetTokenAsync(request.Upstream, null, cancellationToken);
         if (token.Failure is { } failure)
         {
-            return TokenFailed(failure, plan);
+            return new UpstreamCallResult(TokenFailed(failure, plan), null);
         }
 
         plan.Token = token.AccessToken;
@@ -40,7 +46,7 @@ internal sealed partial class UpstreamClient(
         try
         {
             context.Properties.Set(RetryPlan.Key, plan);
-            outcome = await pipelines.For(request.Upstream, settings.Resilience).ExecuteOutcomeAsync(
+            outcome = await pipelines.For(pipelineKey, resilience).ExecuteOutcomeAsync(
                 static (ctx, state) => state.Client.AttemptAsync(state.Plan, state.Settings, ctx.CancellationToken),
                 context,
                 (Client: this, Plan: plan, Settings: settings));
@@ -52,7 +58,7 @@ internal sealed partial class UpstreamClient(
 
         if (plan.RefreshFailure is { } refreshFailure)
         {
-            return TokenFailed(refreshFailure, plan);
+            return new UpstreamCallResult(TokenFailed(refreshFailure, plan), null);
         }
 
         var classification = outcome.Exception is { } exception
@@ -78,7 +84,7 @@ internal sealed partial class UpstreamClient(
             Upstream = classification.Upstream,
         };
         LogCallCompleted(logger, request.Upstream, request.Method.Method, request.Path, envelope.Upstream?.Status, envelope.Code, envelope.Attempts, envelope.DurationMs);
-        return envelope;
+        return new UpstreamCallResult(envelope, outcome.Exception is null ? outcome.Result : null);
     }
 
     private async ValueTask<Outcome<UpstreamResponse>> AttemptAsync(RetryPlan plan, UpstreamOptions settings, CancellationToken cancellationToken)
@@ -114,7 +120,7 @@ internal sealed partial class UpstreamClient(
     {
         plan.Attempts++;
         var request = plan.Request;
-        using var message = new HttpRequestMessage(request.Method, Security.RequestPath.Combine(settings.BaseUrl!, request.Path, request.Query));
+        using var message = new HttpRequestMessage(request.Method, request.AbsoluteUri ?? Security.RequestPath.Combine(settings.BaseUrl!, request.Path, request.Query));
         if (request.Body is { } body)
         {
             message.Content = new ReadOnlyMemoryContent(body);
@@ -191,3 +197,6 @@ internal sealed partial class UpstreamClient(
         Message = "Upstream {Upstream} {Method} {Path} answered {UpstreamStatus} → {Code} after {Attempts} attempt(s) in {DurationMs} ms")]
     private static partial void LogCallCompleted(ILogger logger, string upstream, string method, string path, int? upstreamStatus, EnvelopeCode code, int attempts, long durationMs);
 }
+
+/// <summary>The envelope for a call, and the upstream's last response when there was one.</summary>
+internal sealed record UpstreamCallResult(Envelope Envelope, UpstreamResponse? Response);

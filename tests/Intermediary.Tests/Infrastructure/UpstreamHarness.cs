@@ -47,9 +47,12 @@ public sealed class UpstreamHarness : IDisposable
             method == HttpMethod.Post ? new byte[] { (byte)'{', (byte)'}' } : null, "corr-1");
         // Every timer except the attempt and total timeouts is a backoff wait to skip through.
         var resilience = Options.Upstreams["api"].Resilience;
-        return Clock.RunAsync(Client.SendAsync(request, CancellationToken.None),
+        return Clock.RunAsync(SendEnvelopeAsync(request),
             due => due != resilience.AttemptTimeout && due != resilience.TotalTimeout);
     }
 
     public void Dispose() => _provider.Dispose();
+
+    private async Task<Intermediary.Envelopes.Envelope> SendEnvelopeAsync(UpstreamRequest request) =>
+        (await Client.SendAsync(request, CancellationToken.None)).Envelope;
 }

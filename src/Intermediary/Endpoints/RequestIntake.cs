@@ -1,0 +1,143 @@
+using System.Text;
+using System.Text.Json;
+using Intermediary.Configuration;
+using Intermediary.Envelopes;
+using Intermediary.Jobs;
+using Intermediary.Security;
+using Intermediary.Upstream;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Intermediary.Endpoints;
+
+/// <summary>
+/// Turns what a caller sent into a validated <see cref="UpstreamRequest"/> — or the envelope that says why not.
+/// One gate for synchronous calls and jobs: upstream, method, path allowlist and traversal, headers, body size.
+/// </summary>
+internal sealed partial class RequestIntake(IOptions<IntermediaryOptions> options, ILogger<RequestIntake> logger)
+{
+    private static readonly HashSet<string> s_reservedQueryKeys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        CallerKeys.QueryName, ErrorModeSelector.QueryName,
+    };
+
+    /// <summary>The incoming HTTP request as it is: method, path, query, allowlisted headers and body.</summary>
+    public async Task<Intake> FromHttpAsync(HttpContext context, string upstream, string? path, string method)
+    {
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (rawTarget is not null && RequestPath.RawTargetProblem(rawTarget) is { } rawProblem)
+        {
+            // Checked first: the server may already have resolved dot segments and matched another route.
+            return Reject(upstream, EnvelopeCode.InvalidRequest, rawProblem);
+        }
+
+        if (Validate(upstream, method, path, rawTarget) is { } rejection)
+        {
+            return rejection;
+        }
+
+        var settings = options.Value.Upstreams[upstream];
+        var limit = options.Value.MaxRequestBodyBytes;
+        var body = await RequestBody.ReadAsync(context.Request, limit, context.RequestAborted);
+        if (body.TooLarge)
+        {
+            return TooLarge(limit);
+        }
+
+        return Accept(upstream, method, path, ForwardedQuery(context.Request.Query), HeaderForwarding.Select(context.Request.Headers, settings.ForwardedHeaders), body.Content, CorrelationId.For(context));
+    }
+
+    /// <summary>A request described as JSON (<c>{method, path, query, headers, body}</c>), as flows send it.</summary>
+    public Intake FromDescription(string upstream, JobStartBody description, string correlationId)
+    {
+        var method = string.IsNullOrWhiteSpace(description.Method) ? "GET" : description.Method.Trim().ToUpperInvariant();
+        if (string.IsNullOrWhiteSpace(description.Path))
+        {
+            return new Intake(null, Envelope.Failure(EnvelopeCode.BadRequest, "The job needs a 'path' (e.g. \"/items\")."));
+        }
+
+        var path = description.Path.TrimStart('/');
+        if (Validate(upstream, method, path, null) is { } rejection)
+        {
+            return rejection;
+        }
+
+        var headers = new HeaderDictionary();
+        foreach (var (name, value) in description.Headers ?? [])
+        {
+            headers[name] = value;
+        }
+
+        var body = description.Body is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } json
+            ? json.ValueKind == JsonValueKind.String ? Encoding.UTF8.GetBytes(json.GetString()!) : Encoding.UTF8.GetBytes(json.GetRawText())
+            : null;
+        if (body is not null && !headers.ContainsKey("Content-Type"))
+        {
+            headers["Content-Type"] = description.Body!.Value.ValueKind == JsonValueKind.String ? "text/plain; charset=utf-8" : "application/json";
+        }
+
+        var limit = options.Value.MaxRequestBodyBytes;
+        if (body?.Length > limit)
+        {
+            return TooLarge(limit);
+        }
+
+        var query = description.Query is { Count: > 0 } pairs ? QueryString.Create(pairs!).Value : null;
+        var settings = options.Value.Upstreams[upstream];
+        return Accept(upstream, method, path, query, HeaderForwarding.Select(headers, settings.ForwardedHeaders), body, correlationId);
+    }
+
+    private Intake? Validate(string upstream, string method, string? path, string? rawTarget)
+    {
+        if (!UpstreamName.IsValid(upstream) || !options.Value.Upstreams.TryGetValue(upstream, out var settings))
+        {
+            return new Intake(null, Envelope.Failure(EnvelopeCode.NotFound, $"No upstream named '{Sanitize(upstream)}' is configured."));
+        }
+
+        if (!IntermediaryRoutes.CallMethods.Contains(method, StringComparer.OrdinalIgnoreCase))
+        {
+            return new Intake(null, Envelope.Failure(EnvelopeCode.MethodNotAllowed, $"The method '{Sanitize(method)}' is not forwarded."));
+        }
+
+        var check = RequestPath.Check(path, rawTarget, settings.AllowedPaths);
+        return check.IsAllowed ? null : Reject(upstream, check.Code, check.Message);
+    }
+
+    private Intake Reject(string upstream, EnvelopeCode code, string message)
+    {
+        LogRejectedPath(logger, Sanitize(upstream), code);
+        return new Intake(null, Envelope.Failure(code, message));
+    }
+
+    private static Intake TooLarge(long limit) =>
+        new(null, Envelope.Failure(EnvelopeCode.PayloadTooLarge, $"The request body is larger than the {limit} bytes this service accepts."));
+
+    private static Intake Accept(string upstream, string method, string? path, string? query, List<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte>? body, string correlationId)
+    {
+        var checkedPath = "/" + (path ?? "").TrimStart('/');
+        return new Intake(new UpstreamRequest(upstream, HttpMethod.Parse(method), checkedPath, query, headers, body, correlationId), null);
+    }
+
+    /// <summary>The caller's query minus what is meant for this service (function key, error mode).</summary>
+    private static string? ForwardedQuery(IQueryCollection query)
+    {
+        var kept = query.Where(pair => !s_reservedQueryKeys.Contains(pair.Key))
+            .SelectMany(pair => pair.Value.Select(value => KeyValuePair.Create(pair.Key, value)))
+            .ToList();
+        return kept.Count == 0 ? null : QueryString.Create(kept).Value;
+    }
+
+    internal static string Sanitize(string? value)
+    {
+        var text = new string((value ?? "").Where(c => !char.IsControl(c)).Take(64).ToArray());
+        return text.Length == 0 ? "(empty)" : text;
+    }
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Rejected a request for upstream {Upstream}: {Code}")]
+    private static partial void LogRejectedPath(ILogger logger, string upstream, EnvelopeCode code);
+}
+
+/// <summary>A validated request, or the envelope that rejects it.</summary>
+internal sealed record Intake(UpstreamRequest? Request, Envelope? Rejection);

@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+
+namespace Intermediary.Jobs;
+
+/// <summary>The request a job will send, captured when it was started (headers already filtered).</summary>
+internal sealed record JobRequest(
+    string Method,
+    string Path,
+    string? Query,
+    IReadOnlyList<KeyValuePair<string, string>> Headers,
+    byte[]? Body);
+
+/// <summary>
+/// One job as stored. Changed only by replacing it with the <see cref="ETag"/> it was read with, so concurrent
+/// workers, pollers and cancellations never overwrite each other.
+/// </summary>
+internal sealed record JobRecord
+{
+    public required string Id { get; init; }
+    public required string Upstream { get; init; }
+    public required JobRequest Request { get; init; }
+    public required string CorrelationId { get; init; }
+    public JobStatus Status { get; init; } = JobStatus.Queued;
+
+    /// <summary>Hash of (caller, upstream, Idempotency-Key) when the caller sent one.</summary>
+    public string? IdempotencyHash { get; init; }
+
+    /// <summary>The finished job's envelope, serialized (what a poll returns once the job is terminal).</summary>
+    public string? ResultJson { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>Times a worker has claimed this job.</summary>
+    public int RunCount { get; init; }
+
+    public string? LeaseOwner { get; init; }
+    public DateTimeOffset? LeaseExpiresAt { get; init; }
+    public bool CancelRequested { get; init; }
+
+    /// <summary>Version stamp set by the store; compared on every replace.</summary>
+    public string ETag { get; init; } = "";
+
+    /// <summary>128 random bits, hex: unguessable, URL- and storage-key-safe.</summary>
+    public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    public static bool IsWellFormedId(string? id) =>
+        id is { Length: 32 } && id.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+}
