@@ -24,6 +24,7 @@ public static class IntermediaryServer
 
         builder.Services.AddIntermediary(builder.Configuration);
         builder.Services.AddIntermediaryFunctionKeys();
+        builder.Services.AddIntermediaryJobWorker();
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -1,6 +1,7 @@
 using System.Net;
 using Intermediary.Configuration;
 using Intermediary.Endpoints;
+using Intermediary.Jobs;
 using Intermediary.Tokens;
 using Intermediary.Upstream;
 using Microsoft.Extensions.Configuration;
@@ -26,7 +27,17 @@ public static class IntermediaryServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IntermediaryOptions>, IntermediaryOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
 
-        return services.AddTokens().AddUpstreams().AddEndpointHandlers();
+        return services.AddTokens().AddUpstreams().AddJobs().AddEndpointHandlers();
+    }
+
+    /// <summary>
+    /// Runs queued jobs in this process (a hosted service): for hosts without a queue trigger, i.e. the Server host.
+    /// The Functions host runs them from a queue-triggered function instead.
+    /// </summary>
+    public static IServiceCollection AddIntermediaryJobWorker(this IServiceCollection services)
+    {
+        services.AddHostedService<JobDispatcher>();
+        return services;
     }
 
     /// <summary>
@@ -65,6 +76,30 @@ public static class IntermediaryServiceCollectionExtensions
         return services;
     }
 
+    private static IServiceCollection AddJobs(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new AzureStorageClients(sp.GetRequiredService<IOptions<IntermediaryOptions>>().Value.Jobs.Storage));
+        services.TryAddSingleton<IJobStore>(sp => Jobs(sp).Store == JobStoreKind.AzureStorage
+            ? new AzureJobStore(sp.GetRequiredService<AzureStorageClients>())
+            : new InMemoryJobStore());
+        services.TryAddSingleton<IJobQueue>(sp => Jobs(sp).Store == JobStoreKind.AzureStorage
+            ? new AzureJobQueue(sp.GetRequiredService<AzureStorageClients>(), Jobs(sp).Storage, sp.GetRequiredService<TimeProvider>())
+            : new InMemoryJobQueue(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<RunningJobs>();
+        services.TryAddSingleton<OperationFollower>();
+        services.TryAddSingleton(sp => new JobRunner(
+            sp.GetRequiredService<IJobStore>(),
+            sp.GetRequiredService<UpstreamClient>(),
+            sp.GetRequiredService<OperationFollower>(),
+            sp.GetRequiredService<RunningJobs>(),
+            sp.GetRequiredService<IOptions<IntermediaryOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<JobRunner>>()));
+        return services;
+
+        static JobOptions Jobs(IServiceProvider sp) => sp.GetRequiredService<IOptions<IntermediaryOptions>>().Value.Jobs;
+    }
+
     private static IServiceCollection AddEndpointHandlers(this IServiceCollection services)
     {
         // Handlers are public (hosts resolve them) but constructed only here, from internal collaborators.
@@ -78,6 +113,14 @@ public static class IntermediaryServiceCollectionExtensions
             sp.GetRequiredService<ITokenProvider>(),
             sp.GetRequiredService<IHttpClientFactory>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new JobHandler(
+            sp.GetRequiredService<RequestIntake>(),
+            sp.GetRequiredService<IJobStore>(),
+            sp.GetRequiredService<IJobQueue>(),
+            sp.GetRequiredService<RunningJobs>(),
+            sp.GetRequiredService<IOptions<IntermediaryOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<JobHandler>>()));
         return services;
     }
 }

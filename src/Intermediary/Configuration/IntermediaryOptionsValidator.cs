@@ -21,6 +21,8 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
             errors.Add($"{root}:Upstreams has no entries: configure at least one, e.g. {root}:Upstreams:orders:BaseUrl.");
         }
 
+        ValidateJobs($"{root}:Jobs", options.Jobs, errors);
+
         foreach (var (upstreamName, upstream) in options.Upstreams)
         {
             ValidateUpstream($"{root}:Upstreams:{upstreamName}", upstreamName, upstream, errors);
@@ -74,6 +76,46 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
         if (upstream.MaxResponseBodyBytes <= 0)
         {
             errors.Add($"{prefix}:MaxResponseBodyBytes must be greater than 0.");
+        }
+    }
+
+    private static void ValidateJobs(string prefix, JobOptions jobs, List<string> errors)
+    {
+        if (jobs.Timeout <= TimeSpan.Zero || jobs.TimeToLive <= jobs.Timeout)
+        {
+            errors.Add($"{prefix}:Timeout must be positive and {prefix}:TimeToLive longer than it.");
+        }
+
+        if (jobs.PollInterval < TimeSpan.FromSeconds(1) || jobs.PollInterval > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{prefix}:PollInterval must be between 1 second and 5 minutes.");
+        }
+
+        if (jobs.MaxConcurrency is < 1 or > 64)
+        {
+            errors.Add($"{prefix}:MaxConcurrency must be between 1 and 64.");
+        }
+
+        if (jobs.LeaseDuration < TimeSpan.FromSeconds(5))
+        {
+            errors.Add($"{prefix}:LeaseDuration must be at least 5 seconds.");
+        }
+
+        if (jobs.MaxDeliveries is < 1 or > 20)
+        {
+            errors.Add($"{prefix}:MaxDeliveries must be between 1 and 20.");
+        }
+
+        var storage = jobs.Storage;
+        if (jobs.Store == JobStoreKind.AzureStorage && string.IsNullOrWhiteSpace(storage.ConnectionString)
+            && (storage.TableServiceUri is null || storage.QueueServiceUri is null || storage.BlobServiceUri is null))
+        {
+            errors.Add($"{prefix}:Storage:ConnectionString (or all of {prefix}:Storage:TableServiceUri, QueueServiceUri and BlobServiceUri, for managed identity) is required when {prefix}:Store is AzureStorage.");
+        }
+
+        if (storage.VisibilityTimeout < TimeSpan.FromSeconds(10))
+        {
+            errors.Add($"{prefix}:Storage:VisibilityTimeout must be at least 10 seconds.");
         }
     }
 

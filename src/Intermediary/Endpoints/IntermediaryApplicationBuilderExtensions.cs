@@ -45,7 +45,7 @@ public static class IntermediaryApplicationBuilderExtensions
     }
 
     /// <summary>
-    /// Maps <c>/api/call/...</c> and <c>/api/health</c> behind the caller-key check (<c>x-functions-key</c> or
+    /// Maps <c>/api/call/...</c>, <c>/api/jobs/...</c> and <c>/api/health</c> behind the caller-key check (<c>x-functions-key</c> or
     /// <c>?code=</c>), plus an envelope for every other URL.
     /// </summary>
     public static IEndpointRouteBuilder MapIntermediary(this IEndpointRouteBuilder endpoints)
@@ -58,6 +58,10 @@ public static class IntermediaryApplicationBuilderExtensions
         api.MapMethods(IntermediaryRoutes.CallRoot, IntermediaryRoutes.CallMethods,
             (HttpContext context, string upstream, CallHandler handler) => handler.HandleAsync(context, upstream, null));
         api.MapGet(IntermediaryRoutes.Health, (HttpContext context, HealthHandler handler) => handler.HandleAsync(context));
+        api.MapPost(IntermediaryRoutes.JobStart, (HttpContext context, string upstream, JobHandler handler) => handler.StartAsync(context, upstream, null));
+        api.MapPost(IntermediaryRoutes.JobStartWithPath, (HttpContext context, string upstream, string path, JobHandler handler) => handler.StartAsync(context, upstream, path));
+        api.MapGet(IntermediaryRoutes.Job, (HttpContext context, string id, JobHandler handler) => handler.GetAsync(context, id));
+        api.MapDelete(IntermediaryRoutes.Job, (HttpContext context, string id, JobHandler handler) => handler.CancelAsync(context, id));
 
         endpoints.MapFallback(Fallback);
         return endpoints;
@@ -70,7 +74,8 @@ public static class IntermediaryApplicationBuilderExtensions
     {
         var path = context.Request.Path;
         var known = path.Equals("/" + IntermediaryRoutes.Prefix + "/" + IntermediaryRoutes.Health, StringComparison.OrdinalIgnoreCase)
-            || path.StartsWithSegments("/" + IntermediaryRoutes.Prefix + "/call", StringComparison.OrdinalIgnoreCase);
+            || path.StartsWithSegments("/" + IntermediaryRoutes.Prefix + "/call", StringComparison.OrdinalIgnoreCase)
+            || path.StartsWithSegments("/" + IntermediaryRoutes.Prefix + "/jobs", StringComparison.OrdinalIgnoreCase);
         return new EnvelopeResult(known
             ? Envelope.Failure(EnvelopeCode.MethodNotAllowed, $"This endpoint does not accept {Truncate(context.Request.Method)}.")
             : Envelope.Failure(EnvelopeCode.NotFound, $"No endpoint matches {Truncate(context.Request.Method)} {Truncate(path.Value)}."));

@@ -10,6 +10,15 @@ public static class IntermediaryRoutes
     public const string CallRoot = "call/{upstream}";
     public const string Health = "health";
 
+    /// <summary>POST: start a job whose request is described by the JSON body.</summary>
+    public const string JobStart = "jobs/{upstream}";
+
+    /// <summary>POST: start a job that will send this request as-is (method from <c>X-Job-Method</c>, default POST).</summary>
+    public const string JobStartWithPath = "jobs/{upstream}/{**path}";
+
+    /// <summary>GET: poll; DELETE: cancel.</summary>
+    public const string Job = "jobs/{id}";
+
     /// <summary>Methods the call endpoint forwards; anything else gets a MethodNotAllowed envelope.</summary>
     public static readonly IReadOnlyList<string> CallMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 }

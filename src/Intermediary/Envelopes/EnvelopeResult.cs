@@ -9,12 +9,17 @@ using Microsoft.Extensions.Options;
 namespace Intermediary.Envelopes;
 
 /// <summary>
-/// Writes an envelope as the HTTP response: status by error mode, correlation id, Retry-After and any extra
-/// headers. It is both an <see cref="IResult"/> (minimal APIs) and an <see cref="IActionResult"/> (Functions).
+/// Writes an envelope as the HTTP response: status by error mode (body: always 200; status: the envelope's), or
+/// <paramref name="statusOverride"/> in both modes where a protocol needs it (202 for a started job, 200 for a
+/// finished one); plus correlation id, Retry-After and any extra headers. It is both an <see cref="IResult"/>
+/// (minimal APIs) and an <see cref="IActionResult"/> (Functions).
 /// </summary>
-public sealed class EnvelopeResult(Envelope envelope, IReadOnlyDictionary<string, string>? headers = null) : IResult, IActionResult
+public sealed class EnvelopeResult(Envelope envelope, IReadOnlyDictionary<string, string>? headers = null, int? statusOverride = null) : IResult, IActionResult
 {
     public Envelope Envelope { get; } = envelope;
+
+    /// <summary>The HTTP status written regardless of error mode, when set.</summary>
+    public int? StatusOverride { get; } = statusOverride;
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -25,7 +30,7 @@ public sealed class EnvelopeResult(Envelope envelope, IReadOnlyDictionary<string
         var envelope = Envelope.CorrelationId == correlationId ? Envelope : Envelope with { CorrelationId = correlationId };
 
         var response = httpContext.Response;
-        response.StatusCode = mode == ErrorMode.Status || envelope.Ok ? envelope.Status : StatusCodes.Status200OK;
+        response.StatusCode = StatusOverride ?? (mode == ErrorMode.Status ? envelope.Status : StatusCodes.Status200OK);
         response.ContentType = "application/json; charset=utf-8";
         response.Headers.CacheControl = "no-store";
         response.Headers[CorrelationId.HeaderName] = correlationId;

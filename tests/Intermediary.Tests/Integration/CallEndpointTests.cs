@@ -30,17 +30,28 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task Post_creates_and_validation_errors_are_ValidationFailed()
     {
-        var created = await Host.CallAsync(HttpMethod.Post, "api/call/demo/items",
+        var created = await Host.CallAsync(HttpMethod.Post, "api/call/demo/items?errorMode=status",
             r => r.Content = new StringContent("""{"name":"pen","price":2.5}""", Encoding.UTF8, "application/json"));
         var invalid = await Host.CallAsync(HttpMethod.Post, "api/call/demo/items",
             r => r.Content = new StringContent("""{"price":-1}""", Encoding.UTF8, "application/json"));
 
         Assert.True(created.Ok, created.ToString());
         Assert.Equal(201, created.StatusCode);
+        Assert.Equal(201, created.Envelope.GetProperty("status").GetInt32());
         Assert.Equal("pen", created.Data.GetProperty("name").GetString());
         Assert.False(invalid.Ok);
         Assert.Equal("ValidationFailed", invalid.Code);
         Assert.Equal(200, invalid.StatusCode);
+    }
+
+    [Fact]
+    public async Task Body_mode_answers_200_even_for_a_created_resource_and_keeps_the_status_in_the_envelope()
+    {
+        var created = await Host.CallAsync(HttpMethod.Post, "api/call/demo/items",
+            r => r.Content = new StringContent("""{"name":"cup","price":1}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(200, created.StatusCode);
+        Assert.Equal(201, created.Envelope.GetProperty("status").GetInt32());
     }
 
     [Fact]

@@ -1,0 +1,276 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Intermediary.Configuration;
+using Intermediary.Envelopes;
+using Intermediary.Jobs;
+using Intermediary.Security;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Intermediary.Endpoints;
+
+/// <summary>
+/// <c>POST /api/jobs/{upstream}[/{**path}]</c>, <c>GET /api/jobs/{id}</c>, <c>DELETE /api/jobs/{id}</c>: start a
+/// job (202 + Location + Retry-After), poll it (202 until it ends, then 200 with its result envelope — the
+/// asynchronous pattern Power Automate and Logic Apps follow), cancel it.
+/// </summary>
+public sealed partial class JobHandler
+{
+    /// <summary>For the request-as-is form: the method to run later (the start itself is always a POST).</summary>
+    public const string JobMethodHeader = "X-Job-Method";
+
+    private readonly RequestIntake _intake;
+    private readonly IJobStore _store;
+    private readonly IJobQueue _queue;
+    private readonly RunningJobs _running;
+    private readonly IOptions<IntermediaryOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<JobHandler> _logger;
+
+    internal JobHandler(RequestIntake intake, IJobStore store, IJobQueue queue, RunningJobs running,
+        IOptions<IntermediaryOptions> options, TimeProvider time, ILogger<JobHandler> logger)
+    {
+        _intake = intake;
+        _store = store;
+        _queue = queue;
+        _running = running;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    private JobOptions Jobs => _options.Value.Jobs;
+
+    /// <summary>Starts a job. <paramref name="path"/> null means the body describes the request as JSON.</summary>
+    public Task<EnvelopeResult> StartAsync(HttpContext context, string upstream, string? path) =>
+        Guarded(context, async () =>
+        {
+            var intake = path is null && IsJson(context.Request)
+                ? await FromDescriptionAsync(context, upstream)
+                : await _intake.FromHttpAsync(context, upstream, path, JobMethod(context.Request));
+            if (intake.Request is not { } request)
+            {
+                return new EnvelopeResult(intake.Rejection!);
+            }
+
+            var now = _time.GetUtcNow();
+            var job = new JobRecord
+            {
+                Id = JobRecord.NewId(),
+                Upstream = request.Upstream,
+                Request = new JobRequest(request.Method.Method, request.Path, request.Query, request.Headers, request.Body?.ToArray()),
+                CorrelationId = request.CorrelationId,
+                IdempotencyHash = IdempotencyHash(context.Request, request.Upstream),
+                CreatedAt = now,
+                UpdatedAt = now,
+                ExpiresAt = now + Jobs.TimeToLive,
+            };
+            var (stored, created) = await _store.CreateAsync(job, context.RequestAborted);
+            if (created)
+            {
+                await _queue.EnqueueAsync(stored.Id, context.RequestAborted);
+                LogStarted(_logger, stored.Id, stored.Upstream);
+            }
+
+            return Pending(context, stored, created ? "The job is queued." : "A job with this Idempotency-Key already exists; this is it.", 202);
+        });
+
+    /// <summary>The job's state: 202 while queued or running, 200 with its result envelope once it has ended.</summary>
+    public Task<EnvelopeResult> GetAsync(HttpContext context, string id) =>
+        Guarded(context, async () =>
+        {
+            var job = await FindAsync(id, context.RequestAborted);
+            if (job is null)
+            {
+                return NotFound();
+            }
+
+            return job.Status.IsTerminal()
+                ? Finished(context, job)
+                : Pending(context, job, job.Status == JobStatus.Queued ? "The job is queued." : "The job is running.", null);
+        });
+
+    /// <summary>Cancels a queued job at once, asks a running one to stop; a finished job is left as it is.</summary>
+    public Task<EnvelopeResult> CancelAsync(HttpContext context, string id) =>
+        Guarded(context, async () =>
+        {
+            for (var conflict = 0; conflict < 10; conflict++)
+            {
+                var job = await FindAsync(id, context.RequestAborted);
+                if (job is null)
+                {
+                    return NotFound();
+                }
+
+                if (job.Status.IsTerminal())
+                {
+                    var envelope = Envelope.Failure(EnvelopeCode.Conflict, $"The job has already {Past(job.Status)}; there is nothing to cancel.") with { Job = Details(context, job) };
+                    return new EnvelopeResult(envelope);
+                }
+
+                var now = _time.GetUtcNow();
+                if (job.Status == JobStatus.Queued)
+                {
+                    var canceled = await _store.TryReplaceAsync(job with
+                    {
+                        Status = JobStatus.Canceled,
+                        CancelRequested = true,
+                        ResultJson = JsonSerializer.Serialize(JobRunner.Canceled(), EnvelopeJsonContext.Default.Envelope),
+                        CompletedAt = now,
+                        UpdatedAt = now,
+                    }, context.RequestAborted);
+                    if (canceled is not null)
+                    {
+                        return Finished(context, canceled);
+                    }
+
+                    continue;
+                }
+
+                var requested = await _store.TryReplaceAsync(job with { CancelRequested = true, UpdatedAt = now }, context.RequestAborted);
+                if (requested is not null)
+                {
+                    _running.TryCancel(job.Id);
+                    return Pending(context, requested, "Cancellation requested; the job stops shortly. Poll job.statusUrl for the outcome.", null);
+                }
+            }
+
+            return new EnvelopeResult(Envelope.Failure(EnvelopeCode.Conflict, "The job kept changing while it was being canceled; try again."));
+        });
+
+    private async Task<Intake> FromDescriptionAsync(HttpContext context, string upstream)
+    {
+        var limit = _options.Value.MaxRequestBodyBytes;
+        var body = await RequestBody.ReadAsync(context.Request, limit, context.RequestAborted);
+        if (body.TooLarge)
+        {
+            return new Intake(null, Envelope.Failure(EnvelopeCode.PayloadTooLarge, $"The request body is larger than the {limit} bytes this service accepts."));
+        }
+
+        JobStartBody? description;
+        try
+        {
+            description = body.Content is { } content ? JsonSerializer.Deserialize(content.Span, JobJsonContext.Default.JobStartBody) : null;
+        }
+        catch (JsonException)
+        {
+            description = null;
+        }
+
+        return description is null
+            ? new Intake(null, Envelope.Failure(EnvelopeCode.BadRequest,
+                "The body must be a JSON object {\"method\", \"path\", \"query\", \"headers\", \"body\"} describing the request to run; or call /api/jobs/{upstream}/{path} with the request as-is."))
+            : _intake.FromDescription(upstream, description, CorrelationId.For(context));
+    }
+
+    private async Task<JobRecord?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!JobRecord.IsWellFormedId(id))
+        {
+            return null;
+        }
+
+        var job = await _store.GetAsync(id, cancellationToken);
+        return job is null || job.ExpiresAt <= _time.GetUtcNow() ? null : job;
+    }
+
+    private EnvelopeResult Pending(HttpContext context, JobRecord job, string message, int? statusOverride)
+    {
+        var details = Details(context, job);
+        var envelope = new Envelope
+        {
+            Ok = true,
+            Status = 202,
+            Code = EnvelopeCode.Accepted,
+            Message = message + " Poll job.statusUrl until job.status is succeeded, failed or canceled.",
+            Source = EnvelopeSource.Intermediary,
+            RetryAfterSeconds = (int)Math.Ceiling(Jobs.PollInterval.TotalSeconds),
+            Job = details,
+        };
+        // Location asks for status mode, so Power Automate's poller sees 202 until the job ends whatever the
+        // default error mode; canvas apps poll job.statusUrl and get HTTP 200 with job.status.
+        var headers = new Dictionary<string, string> { ["Location"] = details.StatusUrl + $"?{ErrorModeSelector.QueryName}=status" };
+        return new EnvelopeResult(envelope, headers, statusOverride);
+    }
+
+    private static EnvelopeResult Finished(HttpContext context, JobRecord job)
+    {
+        var result = job.ResultJson is { } json
+            ? JsonSerializer.Deserialize(json, EnvelopeJsonContext.Default.Envelope)!
+            : Envelope.Failure(EnvelopeCode.JobFailed, "The job ended without a result.");
+        // The poll itself succeeded: 200 in both modes; the job's own outcome is in code/ok/status.
+        return new EnvelopeResult(result with { Job = Details(context, job) }, statusOverride: 200);
+    }
+
+    private static EnvelopeResult NotFound() =>
+        new(Envelope.Failure(EnvelopeCode.JobNotFound, "No such job: the id is unknown, or the job has expired."));
+
+    private static JobDetails Details(HttpContext context, JobRecord job)
+    {
+        var request = context.Request;
+        var statusUrl = $"{request.Scheme}://{request.Host}{request.PathBase}/{IntermediaryRoutes.Prefix}/jobs/{job.Id}";
+        return new JobDetails(job.Id, job.Status.ToWire(), statusUrl, job.CreatedAt, job.UpdatedAt, job.CompletedAt, job.ExpiresAt);
+    }
+
+    /// <summary>The same key from the same caller for the same upstream is the same job; other callers' keys never collide.</summary>
+    private static string? IdempotencyHash(HttpRequest request, string upstream)
+    {
+        string? key = request.Headers["Idempotency-Key"];
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            return null;
+        }
+
+        string? caller = request.Headers[CallerKeys.HeaderName];
+        if (string.IsNullOrEmpty(caller))
+        {
+            caller = request.Query[CallerKeys.QueryName];
+        }
+
+        var material = $"{caller}\n{upstream.ToUpperInvariant()}\n{key}";
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(material)));
+    }
+
+    private static string JobMethod(HttpRequest request)
+    {
+        string? method = request.Headers[JobMethodHeader];
+        return string.IsNullOrWhiteSpace(method) ? "POST" : method.Trim().ToUpperInvariant();
+    }
+
+    private static bool IsJson(HttpRequest request) =>
+        request.ContentType is { } type && type.Split(';')[0].Trim().EndsWith("json", StringComparison.OrdinalIgnoreCase);
+
+    private static string Past(JobStatus status) => status switch
+    {
+        JobStatus.Succeeded => "succeeded",
+        JobStatus.Failed => "failed",
+        _ => "been canceled",
+    };
+
+    private async Task<EnvelopeResult> Guarded(HttpContext context, Func<Task<EnvelopeResult>> handle)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = CorrelationId.For(context) });
+        try
+        {
+            return await handle();
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return new EnvelopeResult(Envelope.Failure(EnvelopeCode.Timeout, "The caller canceled the request."));
+        }
+        catch (Exception ex)
+        {
+            LogUnhandled(_logger, ex);
+            return new EnvelopeResult(Envelope.Failure(EnvelopeCode.InternalError, "An unexpected error occurred. Quote the correlation id when reporting it."));
+        }
+    }
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Job {JobId} started for upstream {Upstream}")]
+    private static partial void LogStarted(ILogger logger, string jobId, string upstream);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "Unhandled error in a job endpoint")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception);
+}
