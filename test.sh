@@ -14,6 +14,16 @@ fail() { echo "test.sh: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
 command -v dotnet >/dev/null || fail "the .NET SDK (dotnet) is required: https://dot.net"
 
+echo "== test tools"
+# Azurite (Azure Storage emulator) for the Azure job store tests, pinned in eng/azurite/package.json.
+# Without Node.js the Azure tests cannot run; that is a failure, never a silent skip.
+command -v npm >/dev/null || fail "Node.js/npm is required to install Azurite for the job store tests (apt-get install nodejs npm)"
+if [ ! -x eng/azurite/node_modules/.bin/azurite ]; then
+  npm install --prefix eng/azurite --no-audit --no-fund --loglevel=error || fail "could not install Azurite from npm"
+fi
+export AZURITE_PATH="$(pwd)/eng/azurite/node_modules/.bin/azurite"
+"$AZURITE_PATH" --version >/dev/null || fail "Azurite does not run: $AZURITE_PATH"
+
 echo "== restore and build (warnings are errors)"
 dotnet build Intermediary.sln -c "$configuration" -warnaserror -nologo -v minimal || fail "build failed"
 

@@ -25,6 +25,8 @@ internal sealed class DemoMode : IAsyncDisposable
             ["Intermediary:Upstreams:demo:AllowedPaths:0"] = "/items",
             ["Intermediary:Upstreams:demo:AllowedPaths:1"] = "/faults",
             ["Intermediary:Upstreams:demo:AllowedPaths:2"] = "/echo",
+            ["Intermediary:Upstreams:demo:AllowedPaths:3"] = "/jobs",
+            ["Intermediary:Upstreams:demo:AllowedPaths:4"] = "/lro",
             ["Intermediary:Upstreams:demo:SubscriptionKey"] = options.SubscriptionKey,
             ["Intermediary:Upstreams:demo:Credential"] = "ClientSecret",
             ["Intermediary:Upstreams:demo:AuthorityHost"] = simulator.HttpsBaseAddress.AbsoluteUri,
@@ -75,6 +77,10 @@ internal sealed class DemoMode : IAsyncDisposable
                   no function key: Unauthenticated
               curl -s -H 'x-functions-key: {FunctionKey}' '{baseUrl}/api/health'
                   token and upstream check
+              curl -s -X POST -H 'x-functions-key: {FunctionKey}' -H 'X-Job-Method: GET' '{baseUrl}/api/jobs/demo/jobs/slow?seconds=20'
+                  a job: 202 with job.statusUrl; poll it (with the key) until job.status is succeeded
+              curl -s -X POST -H 'x-functions-key: {FunctionKey}' '{baseUrl}/api/jobs/demo/lro/start?seconds=10'
+                  a job that follows the API's own long-running operation (202 + Operation-Location) to its end
 
             """);
     }

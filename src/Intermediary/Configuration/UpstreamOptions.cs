@@ -107,11 +107,15 @@ public sealed class ResilienceOptions
     /// <summary>How long an open circuit rejects calls before letting one through.</summary>
     public TimeSpan CircuitBreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>The same settings with another total budget (jobs run with their own, longer one).</summary>
-    internal ResilienceOptions WithTotalTimeout(TimeSpan totalTimeout)
+    /// <summary>
+    /// The settings a job runs with: its own budget for everything, and no shorter limit per attempt — a job
+    /// exists precisely because the upstream may take longer than a synchronous call may wait.
+    /// </summary>
+    internal ResilienceOptions ForJob(TimeSpan budget)
     {
         var copy = (ResilienceOptions)MemberwiseClone();
-        copy.TotalTimeout = totalTimeout;
+        copy.TotalTimeout = budget;
+        copy.AttemptTimeout = budget;
         return copy;
     }
 }

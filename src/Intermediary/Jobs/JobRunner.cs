@@ -78,9 +78,9 @@ public sealed partial class JobRunner
                 continue;
             }
 
-            if (job.Status == JobStatus.Running && job.LeaseExpiresAt > now && job.LeaseOwner != WorkerId)
+            if (job.Status == JobStatus.Running && job.LeaseExpiresAt > now)
             {
-                // A live worker has it; look again when its lease would have run out.
+                // A live worker (possibly this one, for a duplicate delivery) has it; look again when its lease runs out.
                 return JobRunResult.Later(job.LeaseExpiresAt.Value - now);
             }
 

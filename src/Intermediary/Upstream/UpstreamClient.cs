@@ -24,13 +24,13 @@ internal sealed partial class UpstreamClient(
     public const string HttpClientName = "Intermediary.Upstream";
 
     /// <summary>
-    /// Sends the request and shapes the outcome. <paramref name="budget"/> replaces the upstream's total budget
-    /// (jobs use their own); the last response's headers come back for callers that follow operations.
+    /// Sends the request and shapes the outcome. <paramref name="budget"/> is set for jobs: it replaces the
+    /// upstream's timeouts; the last response comes back for callers that follow operations.
     /// </summary>
     public async Task<UpstreamCallResult> SendAsync(UpstreamRequest request, CancellationToken cancellationToken, TimeSpan? budget = null)
     {
         var settings = options.Value.Upstreams[request.Upstream];
-        var resilience = budget is { } total ? settings.Resilience.WithTotalTimeout(total) : settings.Resilience;
+        var resilience = budget is { } total ? settings.Resilience.ForJob(total) : settings.Resilience;
         var pipelineKey = budget is null ? request.Upstream : $"{request.Upstream}@{budget.Value.Ticks}";
         var plan = new RetryPlan(request, resilience, time, jitter);
 

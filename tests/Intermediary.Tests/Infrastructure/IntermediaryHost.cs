@@ -112,6 +112,41 @@ public sealed class IntermediaryHost : IAsyncDisposable
     public Task<Response> GetAsync(string pathAndQuery, Action<HttpRequestMessage>? configure = null) =>
         CallAsync(HttpMethod.Get, pathAndQuery, configure);
 
+    /// <summary>Sends without pumping the test clock (for jobs, whose waits the test drives itself).</summary>
+    public async Task<Response> SendAsync(HttpMethod method, string pathAndQuery, Action<HttpRequestMessage>? configure = null)
+    {
+        using var request = new HttpRequestMessage(method, pathAndQuery);
+        request.Headers.Add("x-functions-key", FunctionKey);
+        configure?.Invoke(request);
+        using var response = await Client.SendAsync(request);
+        return new Response(response, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>
+    /// Polls a job (status mode) until it has ended, optionally advancing the test clock by <paramref name="step"/>
+    /// between polls so the job's own waits (backoff, operation polling) pass without real sleeping.
+    /// </summary>
+    public async Task<Response> WaitForJobAsync(string statusUrl, TimeSpan? step = null)
+    {
+        for (var i = 0; i < 2000; i++)
+        {
+            var poll = await SendAsync(HttpMethod.Get, statusUrl + "?errorMode=status");
+            if (poll.StatusCode != 202)
+            {
+                return poll;
+            }
+
+            if (step is { } advance)
+            {
+                Clock!.Advance(advance);
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new TimeoutException($"The job at {statusUrl} did not end.");
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
@@ -141,6 +176,9 @@ public sealed class IntermediaryHost : IAsyncDisposable
         public string Message => Envelope.GetProperty("message").GetString()!;
         public JsonElement Data => Envelope.GetProperty("data");
         public JsonElement Upstream => Envelope.GetProperty("upstream");
+        public JsonElement Job => Envelope.GetProperty("job");
+        public string JobStatus => Job.GetProperty("status").GetString()!;
+        public string StatusUrl => Job.GetProperty("statusUrl").GetString()!;
 
         public int? RetryAfterSeconds =>
             Envelope.GetProperty("retryAfterSeconds").ValueKind == JsonValueKind.Null ? null : Envelope.GetProperty("retryAfterSeconds").GetInt32();
