@@ -112,7 +112,8 @@ public static class IntermediaryServiceCollectionExtensions
             sp.GetRequiredService<IOptions<IntermediaryOptions>>(),
             sp.GetRequiredService<ITokenProvider>(),
             sp.GetRequiredService<IHttpClientFactory>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<HealthHandler>>()));
         services.TryAddSingleton(sp => new JobHandler(
             sp.GetRequiredService<RequestIntake>(),
             sp.GetRequiredService<IJobStore>(),

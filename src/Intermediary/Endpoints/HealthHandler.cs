@@ -7,6 +7,7 @@ using Intermediary.Security;
 using Intermediary.Tokens;
 using Intermediary.Upstream;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Intermediary.Endpoints;
@@ -22,18 +23,21 @@ public sealed class HealthHandler
     private readonly ITokenProvider _tokens;
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly TimeProvider _time;
+    private readonly ILogger<HealthHandler> _logger;
 
-    internal HealthHandler(IOptions<IntermediaryOptions> options, ITokenProvider tokens, IHttpClientFactory httpClientFactory, TimeProvider time)
+    internal HealthHandler(IOptions<IntermediaryOptions> options, ITokenProvider tokens, IHttpClientFactory httpClientFactory, TimeProvider time, ILogger<HealthHandler> logger)
     {
         _options = options;
         _tokens = tokens;
         _httpClientFactory = httpClientFactory;
         _time = time;
+        _logger = logger;
     }
 
-    public async Task<EnvelopeResult> HandleAsync(HttpContext context)
+    public Task<EnvelopeResult> HandleAsync(HttpContext context) => EndpointGuard.RunAsync(context, _logger, () => CheckAllAsync(context));
+
+    private async Task<EnvelopeResult> CheckAllAsync(HttpContext context)
     {
-        ArgumentNullException.ThrowIfNull(context);
         var started = _time.GetTimestamp();
         var checks = await Task.WhenAll(_options.Value.Upstreams.Select(pair => CheckAsync(pair.Key, pair.Value, context.RequestAborted)));
         var healthy = checks.All(c => c.Healthy);

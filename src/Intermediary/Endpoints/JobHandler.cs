@@ -45,7 +45,7 @@ public sealed partial class JobHandler
 
     /// <summary>Starts a job. <paramref name="path"/> null means the body describes the request as JSON.</summary>
     public Task<EnvelopeResult> StartAsync(HttpContext context, string upstream, string? path) =>
-        Guarded(context, async () =>
+        EndpointGuard.RunAsync(context, _logger, async () =>
         {
             var intake = path is null && IsJson(context.Request)
                 ? await FromDescriptionAsync(context, upstream)
@@ -79,7 +79,7 @@ public sealed partial class JobHandler
 
     /// <summary>The job's state: 202 while queued or running, 200 with its result envelope once it has ended.</summary>
     public Task<EnvelopeResult> GetAsync(HttpContext context, string id) =>
-        Guarded(context, async () =>
+        EndpointGuard.RunAsync(context, _logger, async () =>
         {
             var job = await FindAsync(id, context.RequestAborted);
             if (job is null)
@@ -94,7 +94,7 @@ public sealed partial class JobHandler
 
     /// <summary>Cancels a queued job at once, asks a running one to stop; a finished job is left as it is.</summary>
     public Task<EnvelopeResult> CancelAsync(HttpContext context, string id) =>
-        Guarded(context, async () =>
+        EndpointGuard.RunAsync(context, _logger, async () =>
         {
             for (var conflict = 0; conflict < 10; conflict++)
             {
@@ -249,28 +249,6 @@ public sealed partial class JobHandler
         _ => "been canceled",
     };
 
-    private async Task<EnvelopeResult> Guarded(HttpContext context, Func<Task<EnvelopeResult>> handle)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = CorrelationId.For(context) });
-        try
-        {
-            return await handle();
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            return new EnvelopeResult(Envelope.Failure(EnvelopeCode.Timeout, "The caller canceled the request."));
-        }
-        catch (Exception ex)
-        {
-            LogUnhandled(_logger, ex);
-            return new EnvelopeResult(Envelope.Failure(EnvelopeCode.InternalError, "An unexpected error occurred. Quote the correlation id when reporting it."));
-        }
-    }
-
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Job {JobId} started for upstream {Upstream}")]
     private static partial void LogStarted(ILogger logger, string jobId, string upstream);
-
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "Unhandled error in a job endpoint")]
-    private static partial void LogUnhandled(ILogger logger, Exception exception);
 }
