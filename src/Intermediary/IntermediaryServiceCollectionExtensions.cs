@@ -95,6 +95,12 @@ public static class IntermediaryServiceCollectionExtensions
             sp.GetRequiredService<IOptions<IntermediaryOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<JobRunner>>()));
+        services.TryAddSingleton(sp => new JobMaintenance(
+            sp.GetRequiredService<IJobStore>(),
+            sp.GetRequiredService<IJobQueue>(),
+            sp.GetRequiredService<IOptions<IntermediaryOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<JobMaintenance>>()));
         return services;
 
         static JobOptions Jobs(IServiceProvider sp) => sp.GetRequiredService<IOptions<IntermediaryOptions>>().Value.Jobs;

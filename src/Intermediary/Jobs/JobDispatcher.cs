@@ -12,7 +12,7 @@ namespace Intermediary.Jobs;
 /// </summary>
 internal sealed partial class JobDispatcher(
     IJobQueue queue,
-    IJobStore store,
+    JobMaintenance maintenance,
     JobRunner runner,
     IOptions<IntermediaryOptions> options,
     TimeProvider time,
@@ -24,7 +24,7 @@ internal sealed partial class JobDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var maintenance = MaintainAsync(stoppingToken);
+        var housekeeping = MaintainAsync(stoppingToken);
         using var slots = new SemaphoreSlim(Jobs.MaxConcurrency);
         var running = new List<Task>();
         try
@@ -48,7 +48,7 @@ internal sealed partial class JobDispatcher(
         }
 
         await Task.WhenAll(running);
-        await maintenance;
+        await housekeeping;
     }
 
     private async Task ProcessAsync(JobMessage message, SemaphoreSlim slots, CancellationToken stoppingToken)
@@ -113,48 +113,17 @@ internal sealed partial class JobDispatcher(
             while (!stoppingToken.IsCancellationRequested)
             {
                 await Task.Delay(Jobs.LeaseDuration, time, stoppingToken);
-                await RecoverAsync(stoppingToken);
+                await maintenance.RecoverAsync(stoppingToken);
                 if (time.GetUtcNow() - lastPurge >= s_purgeInterval)
                 {
                     lastPurge = time.GetUtcNow();
-                    var purged = await store.PurgeExpiredAsync(lastPurge, stoppingToken);
-                    LogPurged(logger, purged);
+                    await maintenance.PurgeExpiredAsync(stoppingToken);
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-    }
-
-    /// <summary>Re-dispatches jobs whose worker died (lease expired) or that waited too long for a message.</summary>
-    internal async Task<int> RecoverAsync(CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var recovered = 0;
-        try
-        {
-            foreach (var job in await store.ListRecoverableAsync(now, now - (2 * Jobs.LeaseDuration), cancellationToken))
-            {
-                // Touching the record first keeps the same job from being re-dispatched on every sweep.
-                if (await store.TryReplaceAsync(job with { UpdatedAt = now }, cancellationToken) is not null)
-                {
-                    await queue.EnqueueAsync(job.Id, cancellationToken);
-                    recovered++;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogRecoveryFailed(logger, ex);
-        }
-
-        if (recovered > 0)
-        {
-            LogRecovered(logger, recovered);
-        }
-
-        return recovered;
     }
 
     private sealed class MessageHolder(JobMessage message)
@@ -167,13 +136,4 @@ internal sealed partial class JobDispatcher(
 
     [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "Could not keep the message of job {JobId} invisible")]
     private static partial void LogRenewFailed(ILogger logger, Exception exception, string jobId);
-
-    [LoggerMessage(EventId = 4203, Level = LogLevel.Information, Message = "Re-dispatched {Count} job(s) whose worker stopped or whose message was lost")]
-    private static partial void LogRecovered(ILogger logger, int count);
-
-    [LoggerMessage(EventId = 4204, Level = LogLevel.Information, Message = "Purged {Count} expired job(s)")]
-    private static partial void LogPurged(ILogger logger, int count);
-
-    [LoggerMessage(EventId = 4205, Level = LogLevel.Warning, Message = "Job recovery sweep failed; it runs again next interval")]
-    private static partial void LogRecoveryFailed(ILogger logger, Exception exception);
 }

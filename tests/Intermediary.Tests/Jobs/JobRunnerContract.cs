@@ -6,8 +6,6 @@ using Intermediary.Simulator;
 using Intermediary.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Intermediary.Tests.Jobs;
 
@@ -91,7 +89,7 @@ public abstract class JobRunnerContract : IAsyncLifetime
 
         var whileLeased = await worker.Runner.RunAsync(job.Id, 2, default);
         Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
-        var recovered = await worker.Dispatcher.RecoverAsync(default);
+        var recovered = await worker.Maintenance.RecoverAsync(default);
         var message = await ReceiveAsync(worker.Queue);
         var takeover = await worker.Runner.RunAsync(message.JobId, message.DeliveryCount, default);
         var finished = await worker.Store.GetAsync(job.Id, default);
@@ -210,9 +208,7 @@ public abstract class JobRunnerContract : IAsyncLifetime
         public IJobStore Store { get; } = services.GetRequiredService<IJobStore>();
         public IJobQueue Queue { get; } = services.GetRequiredService<IJobQueue>();
 
-        public JobDispatcher Dispatcher { get; } = new(
-            services.GetRequiredService<IJobQueue>(), services.GetRequiredService<IJobStore>(), services.GetRequiredService<JobRunner>(),
-            services.GetRequiredService<IOptions<IntermediaryOptions>>(), services.GetRequiredService<TimeProvider>(), NullLogger<JobDispatcher>.Instance);
+        public JobMaintenance Maintenance { get; } = services.GetRequiredService<JobMaintenance>();
     }
 }
 
