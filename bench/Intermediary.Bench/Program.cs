@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Globalization;
+using Intermediary.Endpoints;
+using Intermediary.Server;
+using Intermediary.Simulator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+// Load benchmark: the Server host in front of the simulator over real loopback HTTP, with real MSAL.
+// Usage: dotnet run -c Release --project bench/Intermediary.Bench -- [requests=20000] [concurrency=64]
+var requests = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
+var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
+const string key = "bench-function-key";
+
+await using var simulator = await ApimSimulator.StartAsync();
+await using var app = await IntermediaryServer.CreateAsync(["--urls", "http://127.0.0.1:0"], builder =>
+{
+    builder.Logging.ClearProviders();
+    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["Intermediary:FunctionKeys:bench"] = key,
+        ["Intermediary:Upstreams:demo:BaseUrl"] = simulator.ApiBaseAddress.AbsoluteUri,
+        ["Intermediary:Upstreams:demo:AllowedPaths:0"] = "/items",
+        ["Intermediary:Upstreams:demo:SubscriptionKey"] = simulator.Options.SubscriptionKey,
+        ["Intermediary:Upstreams:demo:AuthorityHost"] = simulator.HttpsBaseAddress.AbsoluteUri,
+        ["Intermediary:Upstreams:demo:TenantId"] = simulator.Options.TenantId,
+        ["Intermediary:Upstreams:demo:ClientId"] = simulator.Options.ClientId,
+        ["Intermediary:Upstreams:demo:ClientSecret"] = simulator.Options.ClientSecret,
+        ["Intermediary:Upstreams:demo:Scope"] = simulator.Scope,
+        // The simulator is one process on two cores: keep the breaker out of the measurement.
+        ["Intermediary:Upstreams:demo:Resilience:CircuitBreakerMinimumThroughput"] = "1000000",
+    });
+    builder.Services.AddHttpClient(IntermediaryHttpClients.Tokens).ConfigurePrimaryHttpMessageHandler(simulator.CreateTrustingHandler);
+});
+await app.StartAsync();
+var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(address + "/") };
+client.DefaultRequestHeaders.Add("x-functions-key", key);
+
+async Task<long> CallAsync()
+{
+    var started = Stopwatch.GetTimestamp();
+    using var response = await client.GetAsync("api/call/demo/items/1");
+    await response.Content.ReadAsByteArrayAsync();
+    return Stopwatch.GetTimestamp() - started;
+}
+
+// Warm-up: JIT, connection pools, the token cache.
+await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => CallAsync()));
+
+var latencies = new long[requests];
+var next = -1;
+GC.Collect();
+var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+var gen0Before = GC.CollectionCount(0);
+var clock = Stopwatch.StartNew();
+await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+{
+    int i;
+    while ((i = Interlocked.Increment(ref next)) < requests)
+    {
+        latencies[i] = await CallAsync();
+    }
+}));
+clock.Stop();
+var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+
+Array.Sort(latencies);
+double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+    requests {requests}, concurrency {concurrency}, elapsed {clock.Elapsed.TotalSeconds:0.00} s
+    throughput {requests / clock.Elapsed.TotalSeconds:0} req/s
+    latency p50 {Ms(latencies[requests / 2]):0.00} ms, p95 {Ms(latencies[(int)(requests * 0.95)]):0.00} ms, p99 {Ms(latencies[(int)(requests * 0.99)]):0.00} ms, max {Ms(latencies[^1]):0.00} ms
+    token requests {simulator.TokenRequestCount}, upstream requests {simulator.ApiRequestCount}
+    allocated {allocated / (double)requests / 1024:0.0} KiB per request (whole process: server, client and simulator), gen0 GCs {GC.CollectionCount(0) - gen0Before}
+    working set {Environment.WorkingSet / (1024 * 1024)} MiB
+    """));
