@@ -24,6 +24,14 @@ fi
 export AZURITE_PATH="$(pwd)/eng/azurite/node_modules/.bin/azurite"
 "$AZURITE_PATH" --version >/dev/null || fail "Azurite does not run: $AZURITE_PATH"
 
+# The Bicep CLI for the infra tests, from NuGet (eng/bicep pins the version).
+dotnet restore eng/bicep/Bicep.csproj -v quiet || fail "could not restore the Bicep CLI from NuGet"
+packages="$(dotnet nuget locals global-packages --list | sed -E 's/^global-packages: //')"
+bicep_version="$(sed -nE 's/.*CommandLine\.linux-x64" Version="\[([0-9.]+)\]".*/\1/p' eng/bicep/Bicep.csproj)"
+export BICEP_PATH="${packages%/}/azure.bicep.commandline.linux-x64/${bicep_version}/tools/bicep"
+chmod +x "$BICEP_PATH" 2>/dev/null || true
+"$BICEP_PATH" --version >/dev/null || fail "the Bicep CLI does not run: $BICEP_PATH"
+
 echo "== restore and build (warnings are errors)"
 # Intermediary.Tests.slnf is the solution without the Functions project: nothing the tests need depends on it.
 dotnet build Intermediary.Tests.slnf -c "$configuration" -warnaserror -nologo -v minimal || fail "build failed"

@@ -1,0 +1,120 @@
+using System.Text;
+using System.Text.Json;
+using Intermediary.Envelopes;
+using Intermediary.Jobs;
+using Intermediary.Simulator;
+using Intermediary.Tests.Infrastructure;
+using Microsoft.OpenApi;
+using Microsoft.OpenApi.Models;
+using Microsoft.OpenApi.Readers;
+
+namespace Intermediary.Tests.Infra;
+
+/// <summary>The custom connector definition parses, matches the envelope exactly, and every operation is served.</summary>
+public sealed class ConnectorTests : IAsyncLifetime
+{
+    private ApimSimulator _simulator = null!;
+    private IntermediaryHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _simulator = await ApimSimulator.StartAsync();
+        _host = await IntermediaryHost.StartAsync(_simulator);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        await _simulator.DisposeAsync();
+    }
+
+    [Fact]
+    public void The_definition_is_openapi_2_with_no_errors()
+    {
+        var (document, diagnostic) = Read();
+
+        Assert.Empty(diagnostic.Errors);
+        Assert.Equal(OpenApiSpecVersion.OpenApi2_0, diagnostic.SpecificationVersion);
+        Assert.NotEmpty(document.Paths);
+    }
+
+    [Fact]
+    public void The_envelope_schema_has_exactly_the_properties_the_envelope_serializes()
+    {
+        var (document, _) = Read();
+        var schema = document.Components.Schemas["Envelope"];
+        var serialized = JsonSerializer.SerializeToElement(
+            Envelope.Failure(EnvelopeCode.Ok, "m") with
+            {
+                Upstream = new UpstreamDetails(1, "", "", "", ""),
+                Job = new JobDetails("", "", "", null, null, null, null),
+            },
+            EnvelopeJsonContext.Default.Envelope);
+
+        Assert.Equal(Names(serialized), schema.Properties.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(Names(serialized.GetProperty("upstream")), schema.Properties["upstream"].Properties.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(Names(serialized.GetProperty("job")), schema.Properties["job"].Properties.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(Enum.GetNames<EnvelopeCode>().Order(StringComparer.Ordinal), schema.Properties["code"].Enum.Select(Value).Order(StringComparer.Ordinal));
+        Assert.Equal(Enum.GetValues<JobStatus>().Select(s => s.ToWire()).Order(StringComparer.Ordinal),
+            schema.Properties["job"].Properties["status"].Enum.Select(Value).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Every_operation_is_described_for_makers_and_answers_with_the_envelope()
+    {
+        var (document, _) = Read();
+        var operations = document.Paths.SelectMany(p => p.Value.Operations.Select(o => (Path: p.Key, Method: o.Key, Operation: o.Value))).ToList();
+
+        Assert.Contains(operations, o => o.Operation.OperationId == "StartJob");
+        Assert.Equal(operations.Count, operations.Select(o => o.Operation.OperationId).Distinct().Count());
+        foreach (var (path, method, operation) in operations)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(operation.Summary), $"{method} {path} has no summary");
+            Assert.True(operation.Responses.Count > 0, $"{method} {path} has no responses");
+            Assert.All(operation.Responses, r => Assert.Equal("Envelope", r.Value.Content.Values.FirstOrDefault()?.Schema?.Reference?.Id));
+        }
+    }
+
+    [Fact]
+    public async Task Every_operation_is_served_by_the_server_host()
+    {
+        var (document, _) = Read();
+
+        foreach (var (path, item) in document.Paths)
+        {
+            foreach (var (method, _) in item.Operations)
+            {
+                // Jobs share one path, /jobs/{target}: an upstream name to start one, a job id to poll or cancel it.
+                var target = method == OperationType.Post ? "demo" : JobRecord.NewId();
+                var url = "api" + path.Replace("{upstream}", "demo", StringComparison.Ordinal)
+                    .Replace("{id}", "1", StringComparison.Ordinal)
+                    .Replace("{target}", target, StringComparison.Ordinal)
+                    .Replace("{path}", "items", StringComparison.Ordinal);
+                Assert.DoesNotContain("{", url, StringComparison.Ordinal);
+                var response = await _host.SendAsync(new HttpMethod(method.ToString().ToUpperInvariant()), url, request =>
+                {
+                    if (method is OperationType.Post or OperationType.Put or OperationType.Patch)
+                    {
+                        var body = path.StartsWith("/jobs", StringComparison.Ordinal) ? """{"path":"/items"}""" : """{"name":"from the connector test","price":1}""";
+                        request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+                    }
+                });
+
+                Assert.False(response.Message.StartsWith("No endpoint matches", StringComparison.Ordinal), $"{method} {url}: {response}");
+                Assert.NotEqual("MethodNotAllowed", response.Code);
+                Assert.True(response.Ok || response.Code == "JobNotFound", $"{method} {url}: {response}");
+            }
+        }
+    }
+
+    private static (OpenApiDocument Document, OpenApiDiagnostic Diagnostic) Read()
+    {
+        var document = new OpenApiStringReader().Read(InfraFiles.ReadText("connector", "apiDefinition.swagger.json"), out var diagnostic);
+        return (document, diagnostic);
+    }
+
+    private static IEnumerable<string> Names(JsonElement element) =>
+        element.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal);
+
+    private static string Value(Microsoft.OpenApi.Any.IOpenApiAny value) => ((Microsoft.OpenApi.Any.OpenApiString)value).Value;
+}
