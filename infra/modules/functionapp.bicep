@@ -1,0 +1,330 @@
+// Flex Consumption plan + the Intermediary function app (.NET isolated worker, Functions runtime v4) running as the
+// user-assigned identity, with every app setting the app reads (local.settings.sample.json).
+
+import { jobSettings, resilienceSettings, credentialType } from 'types.bicep'
+
+@description('Azure region of the plan and the app (must offer Flex Consumption).')
+param location string
+
+@description('Tags applied to the plan and the app.')
+param tags object
+
+@description('Name of the Flex Consumption plan.')
+param planName string
+
+@description('Name of the function app (also its default host name prefix).')
+param functionAppName string
+
+@description('Resource id of the user-assigned managed identity the app runs as.')
+param identityId string
+
+@description('Client id of the user-assigned managed identity.')
+param identityClientId string
+
+@description('Name of the storage account (AzureWebJobsStorage, deployment package, job store).')
+param storageAccountName string
+
+@description('Blob endpoint of the storage account (ends with "/").')
+param blobEndpoint string
+
+@description('Queue endpoint of the storage account.')
+param queueEndpoint string
+
+@description('Table endpoint of the storage account.')
+param tableEndpoint string
+
+@description('Blob container holding the deployment package.')
+param deploymentContainerName string
+
+@description('Jobs blob container (Intermediary:Jobs:Storage:ContainerName).')
+param jobsContainerName string
+
+@description('Jobs queue (Intermediary:Jobs:Storage:QueueName; also the RunJob trigger\'s queue).')
+param jobsQueueName string
+
+@description('Jobs table (Intermediary:Jobs:Storage:TableName).')
+param jobsTableName string
+
+@description('Application Insights connection string.')
+param applicationInsightsConnectionString string
+
+@description('Flex Consumption: most instances the app scales out to (the platform enforces its own minimum).')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Flex Consumption: memory per instance.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int
+
+@description('dotnet-isolated runtime version on Flex Consumption.')
+param runtimeVersion string
+
+@description('Intermediary:ErrorMode.')
+@allowed([
+  'Body'
+  'Status'
+])
+param errorMode string
+
+@description('Intermediary:MaxRequestBodyBytes.')
+param maxRequestBodyBytes int
+
+@description('Intermediary:Jobs:* tuning.')
+param jobs jobSettings
+
+@description('Upstream name: the {upstream} route segment and the configuration section Intermediary:Upstreams:{name}.')
+param upstreamName string
+
+@description('Intermediary:Upstreams:{name}:BaseUrl (the APIM API URL).')
+param upstreamBaseUrl string
+
+@description('Intermediary:Upstreams:{name}:AllowedPaths (at least one).')
+@minLength(1)
+param allowedPaths string[]
+
+@description('Intermediary:Upstreams:{name}:ForwardedHeaders (empty: the app\'s default list).')
+param forwardedHeaders string[]
+
+@description('Intermediary:Upstreams:{name}:HealthPath.')
+param healthPath string
+
+@description('Intermediary:Upstreams:{name}:Credential.')
+param credential credentialType
+
+@description('Intermediary:Upstreams:{name}:AuthorityHost.')
+param authorityHost string
+
+@description('Intermediary:Upstreams:{name}:TenantId.')
+param upstreamTenantId string
+
+@description('Intermediary:Upstreams:{name}:ClientId (the Intermediary app registration).')
+param upstreamClientId string
+
+@description('Intermediary:Upstreams:{name}:Scope.')
+param upstreamScope string
+
+@description('Intermediary:Upstreams:{name}:FederatedTokenAudience.')
+param federatedTokenAudience string
+
+@description('Intermediary:Upstreams:{name}:MaxResponseBodyBytes.')
+param maxResponseBodyBytes int
+
+@description('Intermediary:Upstreams:{name}:Resilience:* tuning.')
+param resilience resilienceSettings
+
+@description('Versionless Key Vault URI of the upstream client secret (used when credential is ClientSecret).')
+param upstreamClientSecretUri string
+
+@description('Versionless Key Vault URI of the certificate\'s secret (used when credential is Certificate).')
+param upstreamCertificateSecretUri string
+
+@description('Versionless Key Vault URI of the APIM subscription key.')
+param apimSubscriptionKeyUri string
+
+@description('Send Ocp-Apim-Subscription-Key (read from Key Vault).')
+param useApimSubscriptionKey bool
+
+var keyVaultReference = {
+  clientSecret: '@Microsoft.KeyVault(SecretUri=${upstreamClientSecretUri})'
+  certificate: '@Microsoft.KeyVault(SecretUri=${upstreamCertificateSecretUri})'
+  subscriptionKey: '@Microsoft.KeyVault(SecretUri=${apimSubscriptionKeyUri})'
+}
+
+// The app's managed-identity credentials (FederatedManagedIdentity, ManagedIdentity) use the user-assigned identity.
+var usesManagedIdentity = credential == 'FederatedManagedIdentity' || credential == 'ManagedIdentity'
+
+// Host settings. Flex Consumption takes the worker runtime and its version from functionAppConfig.runtime, so
+// FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION (and WEBSITE_RUN_FROM_PACKAGE, WEBSITE_CONTENT*) must
+// not be set here. AzureWebJobsStorage is identity-based: no connection string, no shared key.
+var hostSettings = [
+  { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
+  { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+  { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
+  // Entra-authenticated ingestion for the Functions host (role: Monitoring Metrics Publisher).
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
+  // Works around a known start-up crash of .NET 10 isolated workers on Flex Consumption (Linux): the host starts
+  // the worker itself instead of specialising a placeholder.
+  { name: 'WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED', value: '0' }
+]
+
+// Intermediary:* — every key of local.settings.sample.json except Intermediary__FunctionKeys__default: function
+// keys are a Server-host-only setting; on Functions the host checks its own function keys
+// (AuthorizationLevel.Function), see the README's "Azure Functions host".
+var intermediarySettings = [
+  { name: 'Intermediary__ErrorMode', value: errorMode }
+  { name: 'Intermediary__MaxRequestBodyBytes', value: string(maxRequestBodyBytes) }
+
+  // Jobs: Azure Storage through the managed identity (service URIs + client id, no connection string).
+  { name: 'Intermediary__Jobs__Store', value: 'AzureStorage' }
+  { name: 'Intermediary__Jobs__Timeout', value: jobs.timeout }
+  { name: 'Intermediary__Jobs__TimeToLive', value: jobs.timeToLive }
+  { name: 'Intermediary__Jobs__PollInterval', value: jobs.pollInterval }
+  { name: 'Intermediary__Jobs__MaxConcurrency', value: string(jobs.maxConcurrency) }
+  { name: 'Intermediary__Jobs__LeaseDuration', value: jobs.leaseDuration }
+  { name: 'Intermediary__Jobs__MaxDeliveries', value: string(jobs.maxDeliveries) }
+  { name: 'Intermediary__Jobs__Storage__ConnectionString', value: '' }
+  { name: 'Intermediary__Jobs__Storage__TableServiceUri', value: tableEndpoint }
+  { name: 'Intermediary__Jobs__Storage__QueueServiceUri', value: queueEndpoint }
+  { name: 'Intermediary__Jobs__Storage__BlobServiceUri', value: blobEndpoint }
+  { name: 'Intermediary__Jobs__Storage__ManagedIdentityClientId', value: identityClientId }
+  { name: 'Intermediary__Jobs__Storage__TableName', value: jobsTableName }
+  { name: 'Intermediary__Jobs__Storage__QueueName', value: jobsQueueName }
+  { name: 'Intermediary__Jobs__Storage__ContainerName', value: jobsContainerName }
+  { name: 'Intermediary__Jobs__Storage__VisibilityTimeout', value: jobs.visibilityTimeout }
+
+  // The upstream (one APIM API).
+  { name: 'Intermediary__Upstreams__${upstreamName}__BaseUrl', value: upstreamBaseUrl }
+  {
+    name: 'Intermediary__Upstreams__${upstreamName}__SubscriptionKey'
+    value: useApimSubscriptionKey ? keyVaultReference.subscriptionKey : ''
+  }
+  { name: 'Intermediary__Upstreams__${upstreamName}__HealthPath', value: healthPath }
+  { name: 'Intermediary__Upstreams__${upstreamName}__Credential', value: credential }
+  { name: 'Intermediary__Upstreams__${upstreamName}__AuthorityHost', value: authorityHost }
+  { name: 'Intermediary__Upstreams__${upstreamName}__TenantId', value: upstreamTenantId }
+  { name: 'Intermediary__Upstreams__${upstreamName}__ClientId', value: upstreamClientId }
+  { name: 'Intermediary__Upstreams__${upstreamName}__Scope', value: upstreamScope }
+  {
+    name: 'Intermediary__Upstreams__${upstreamName}__ClientSecret'
+    value: credential == 'ClientSecret' ? keyVaultReference.clientSecret : ''
+  }
+  // Certificate credential: import the PFX into the vault as a certificate; its secret is the base64 PFX
+  // without a password, so CertificatePassword stays empty. There is no certificate file on Flex Consumption,
+  // so CertificatePath stays empty too.
+  { name: 'Intermediary__Upstreams__${upstreamName}__CertificatePath', value: '' }
+  {
+    name: 'Intermediary__Upstreams__${upstreamName}__CertificateBase64'
+    value: credential == 'Certificate' ? keyVaultReference.certificate : ''
+  }
+  { name: 'Intermediary__Upstreams__${upstreamName}__CertificatePassword', value: '' }
+  {
+    name: 'Intermediary__Upstreams__${upstreamName}__ManagedIdentityClientId'
+    value: usesManagedIdentity ? identityClientId : ''
+  }
+  { name: 'Intermediary__Upstreams__${upstreamName}__FederatedTokenAudience', value: federatedTokenAudience }
+  { name: 'Intermediary__Upstreams__${upstreamName}__MaxResponseBodyBytes', value: string(maxResponseBodyBytes) }
+  { name: 'Intermediary__Upstreams__${upstreamName}__Resilience__TotalTimeout', value: resilience.totalTimeout }
+  { name: 'Intermediary__Upstreams__${upstreamName}__Resilience__AttemptTimeout', value: resilience.attemptTimeout }
+  { name: 'Intermediary__Upstreams__${upstreamName}__Resilience__MaxRetries', value: string(resilience.maxRetries) }
+  { name: 'Intermediary__Upstreams__${upstreamName}__Resilience__BaseDelay', value: resilience.baseDelay }
+  { name: 'Intermediary__Upstreams__${upstreamName}__Resilience__MaxDelay', value: resilience.maxDelay }
+  {
+    name: 'Intermediary__Upstreams__${upstreamName}__Resilience__CircuitBreakerFailureRatio'
+    value: resilience.circuitBreakerFailureRatio
+  }
+  {
+    name: 'Intermediary__Upstreams__${upstreamName}__Resilience__CircuitBreakerMinimumThroughput'
+    value: string(resilience.circuitBreakerMinimumThroughput)
+  }
+  {
+    name: 'Intermediary__Upstreams__${upstreamName}__Resilience__CircuitBreakerSamplingDuration'
+    value: resilience.circuitBreakerSamplingDuration
+  }
+  {
+    name: 'Intermediary__Upstreams__${upstreamName}__Resilience__CircuitBreakerBreakDuration'
+    value: resilience.circuitBreakerBreakDuration
+  }
+]
+
+// List-valued settings become indexed keys (…__0, …__1, …). The first entries are written out; longer lists
+// continue with generated indexes.
+var allowedPathSettings = concat(
+  [
+    { name: 'Intermediary__Upstreams__${upstreamName}__AllowedPaths__0', value: allowedPaths[0] }
+  ],
+  map(
+    range(1, length(allowedPaths) - 1),
+    i => { name: 'Intermediary__Upstreams__${upstreamName}__AllowedPaths__${i}', value: allowedPaths[i] }
+  )
+)
+
+var forwardedHeaderSettings = concat(
+  length(forwardedHeaders) > 0
+    ? [{ name: 'Intermediary__Upstreams__${upstreamName}__ForwardedHeaders__0', value: forwardedHeaders[0] }]
+    : [],
+  length(forwardedHeaders) > 1
+    ? [{ name: 'Intermediary__Upstreams__${upstreamName}__ForwardedHeaders__1', value: forwardedHeaders[1] }]
+    : [],
+  length(forwardedHeaders) > 2
+    ? [{ name: 'Intermediary__Upstreams__${upstreamName}__ForwardedHeaders__2', value: forwardedHeaders[2] }]
+    : [],
+  map(
+    range(3, max(length(forwardedHeaders) - 3, 0)),
+    i => { name: 'Intermediary__Upstreams__${upstreamName}__ForwardedHeaders__${i}', value: forwardedHeaders[i] }
+  )
+)
+
+var appSettings = concat(hostSettings, intermediarySettings, allowedPathSettings, forwardedHeaderSettings)
+
+resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-11-01' = {
+  name: functionAppName
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    // Key Vault references resolve with the user-assigned identity (it holds Key Vault Secrets User).
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      appSettings: appSettings
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: runtimeVersion
+      }
+    }
+  }
+}
+
+@description('Name of the function app.')
+output name string = site.name
+
+@description('Default host name of the function app.')
+output defaultHostName string = site.properties.defaultHostName
+
+@description('Resource id of the function app.')
+output id string = site.id
