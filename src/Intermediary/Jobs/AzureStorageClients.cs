@@ -1,6 +1,5 @@
 using Azure.Core;
 using Azure.Data.Tables;
-using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Intermediary.Configuration;
@@ -22,9 +21,7 @@ internal sealed class AzureStorageClients
         }
         else
         {
-            TokenCredential credential = string.IsNullOrWhiteSpace(options.ManagedIdentityClientId)
-                ? new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned)
-                : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(options.ManagedIdentityClientId));
+            TokenCredential credential = Tokens.ManagedIdentities.For(options.ManagedIdentityClientId);
             Table = new TableServiceClient(options.TableServiceUri!, credential).GetTableClient(options.TableName);
             Queue = new QueueServiceClient(options.QueueServiceUri!, credential, QueueOptions()).GetQueueClient(options.QueueName);
             Blobs = new BlobServiceClient(options.BlobServiceUri!, credential).GetBlobContainerClient(options.ContainerName);

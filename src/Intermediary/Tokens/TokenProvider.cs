@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Azure.Core;
-using Azure.Identity;
 using Intermediary.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -104,7 +103,7 @@ internal sealed partial class TokenProvider(
     {
         if (settings.Credential == CredentialType.ManagedIdentity)
         {
-            return new ManagedIdentityTokenSource(CreateManagedIdentity(settings));
+            return new ManagedIdentityTokenSource(ManagedIdentities.For(settings.ManagedIdentityClientId));
         }
 
         var authority = new Uri(settings.AuthorityHost, settings.TenantId!.Trim('/') + "/");
@@ -123,7 +122,7 @@ internal sealed partial class TokenProvider(
             CredentialType.ClientAssertion => builder.WithClientAssertion(
                 (AssertionRequestOptions request) => AssertionProvider().GetAssertionAsync(upstream, request.CancellationToken)),
             CredentialType.FederatedManagedIdentity => builder.WithClientAssertion(
-                FederatedAssertion(CreateManagedIdentity(settings), settings.FederatedTokenAudience)),
+                FederatedAssertion(ManagedIdentities.For(settings.ManagedIdentityClientId), settings.FederatedTokenAudience)),
             _ => throw new InvalidOperationException($"Credential type {settings.Credential} does not use MSAL."),
         };
 
@@ -140,11 +139,6 @@ internal sealed partial class TokenProvider(
             var token = await identity.GetTokenAsync(new TokenRequestContext([audience]), request.CancellationToken);
             return token.Token;
         };
-
-    private static ManagedIdentityCredential CreateManagedIdentity(UpstreamOptions settings) =>
-        new(string.IsNullOrWhiteSpace(settings.ManagedIdentityClientId)
-            ? ManagedIdentityId.SystemAssigned
-            : ManagedIdentityId.FromUserAssignedClientId(settings.ManagedIdentityClientId));
 
     private static X509Certificate2 LoadCertificate(UpstreamOptions settings) =>
         string.IsNullOrWhiteSpace(settings.CertificateBase64)
