@@ -26,6 +26,8 @@ public static class IntermediaryServer
         builder.Services.AddIntermediaryFunctionKeys();
         builder.Services.AddIntermediaryJobWorker();
         configure?.Invoke(builder);
+        // After the caller's adjustments, which may add the telemetry settings.
+        Telemetry.Configure(builder);
 
         var app = builder.Build();
         app.UseIntermediaryEnvelopes();

@@ -1,5 +1,6 @@
 using System.Net;
 using Intermediary.Configuration;
+using Intermediary.Diagnostics;
 using Intermediary.Endpoints;
 using Intermediary.Jobs;
 using Intermediary.Tokens;
@@ -26,6 +27,8 @@ public static class IntermediaryServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IntermediaryOptions>, IntermediaryOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<IntermediaryMetrics>();
 
         return services.AddTokens().AddUpstreams().AddJobs().AddEndpointHandlers();
     }
@@ -94,6 +97,7 @@ public static class IntermediaryServiceCollectionExtensions
             sp.GetRequiredService<RunningJobs>(),
             sp.GetRequiredService<IOptions<IntermediaryOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IntermediaryMetrics>(),
             sp.GetRequiredService<ILogger<JobRunner>>()));
         services.TryAddSingleton(sp => new JobMaintenance(
             sp.GetRequiredService<IJobStore>(),

@@ -25,7 +25,7 @@ public sealed class CallHandler
         {
             var intake = await _intake.FromHttpAsync(context, upstream, path, context.Request.Method);
             var envelope = intake.Request is { } request
-                ? (await _client.SendAsync(request, context.RequestAborted)).Envelope
+                ? (await _client.SendAsync(request, budget: null, context.RequestAborted)).Envelope
                 : intake.Rejection!;
             return new EnvelopeResult(envelope);
         });

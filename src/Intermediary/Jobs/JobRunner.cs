@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Intermediary.Configuration;
+using Intermediary.Diagnostics;
 using Intermediary.Envelopes;
 using Intermediary.Upstream;
 using Microsoft.Extensions.Logging;
@@ -29,11 +30,13 @@ public sealed partial class JobRunner
     private readonly RunningJobs _running;
     private readonly IOptions<IntermediaryOptions> _options;
     private readonly TimeProvider _time;
+    private readonly IntermediaryMetrics _metrics;
     private readonly ILogger<JobRunner> _logger;
 
     internal JobRunner(IJobStore store, UpstreamClient client, OperationFollower follower, RunningJobs running,
-        IOptions<IntermediaryOptions> options, TimeProvider time, ILogger<JobRunner> logger)
+        IOptions<IntermediaryOptions> options, TimeProvider time, IntermediaryMetrics metrics, ILogger<JobRunner> logger)
     {
+        _metrics = metrics;
         _store = store;
         _client = client;
         _follower = follower;
@@ -116,6 +119,9 @@ public sealed partial class JobRunner
 
     private async Task<JobRunResult> RunClaimedAsync(JobRecord job, CancellationToken shutdown)
     {
+        using var activity = IntermediaryDiagnostics.ActivitySource.StartActivity("job run");
+        activity?.SetTag("intermediary.job.id", job.Id);
+        activity?.SetTag("intermediary.upstream", job.Upstream);
         using var execution = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         using var deadline = new CancellationTokenSource(Jobs.Timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(execution.Token, deadline.Token);
@@ -188,7 +194,7 @@ public sealed partial class JobRunner
 
         var request = new UpstreamRequest(job.Upstream, HttpMethod.Parse(job.Request.Method), job.Request.Path, job.Request.Query,
             headers, job.Request.Body, job.CorrelationId);
-        var result = await _client.SendAsync(request, cancellationToken, Jobs.Timeout);
+        var result = await _client.SendAsync(request, Jobs.Timeout, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         if (!OperationFollower.IsOperationStart(result))
         {
@@ -235,7 +241,7 @@ public sealed partial class JobRunner
     {
         var now = _time.GetUtcNow();
         var status = result.Code == EnvelopeCode.JobCanceled ? JobStatus.Canceled : result.Ok ? JobStatus.Succeeded : JobStatus.Failed;
-        return await _store.TryReplaceAsync(job with
+        var finished = await _store.TryReplaceAsync(job with
         {
             Status = status,
             ResultJson = JsonSerializer.Serialize(result, EnvelopeJsonContext.Default.Envelope),
@@ -244,6 +250,12 @@ public sealed partial class JobRunner
             LeaseOwner = null,
             LeaseExpiresAt = null,
         }, cancellationToken);
+        if (finished is not null)
+        {
+            _metrics.JobCompleted(status.ToWire(), result.Code, now - job.CreatedAt);
+        }
+
+        return finished;
     }
 
     internal static Envelope Canceled() => Envelope.Failure(EnvelopeCode.JobCanceled, "The job was canceled.");

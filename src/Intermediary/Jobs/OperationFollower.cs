@@ -40,7 +40,7 @@ internal sealed class OperationFollower(IOptions<IntermediaryOptions> options, U
             {
                 AbsoluteUri = url,
             };
-            var result = await client.SendAsync(poll, cancellationToken, budget);
+            var result = await client.SendAsync(poll, budget, cancellationToken);
             attempts += result.Envelope.Attempts;
             if (result.Response is not { } current)
             {
@@ -71,7 +71,7 @@ internal sealed class OperationFollower(IOptions<IntermediaryOptions> options, U
                     return NotFollowed(result.Envelope);
                 }
 
-                var final = await client.SendAsync(poll with { Path = resource.AbsolutePath, AbsoluteUri = resource }, cancellationToken, budget);
+                var final = await client.SendAsync(poll with { Path = resource.AbsolutePath, AbsoluteUri = resource }, budget, cancellationToken);
                 return Finish(final.Envelope, attempts + final.Envelope.Attempts, startedAt);
             }
 

@@ -13,6 +13,9 @@ internal interface ITokenProvider
 /// <summary>A token, or why there is none. <see cref="AccessToken"/> is null with <see cref="CredentialNotNeeded"/>.</summary>
 internal sealed record TokenResult(string? AccessToken, TokenFailure? Failure)
 {
+    /// <summary>True when MSAL answered from its cache without calling the identity provider.</summary>
+    public bool FromCache { get; init; }
+
     public static readonly TokenResult CredentialNotNeeded = new(null, null);
 
     public bool Succeeded => Failure is null;

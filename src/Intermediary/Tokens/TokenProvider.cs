@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Azure.Core;
 using Intermediary.Configuration;
+using Intermediary.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ internal sealed partial class TokenProvider(
     IOptions<IntermediaryOptions> options,
     IHttpClientFactory httpClientFactory,
     IServiceProvider services,
+    IntermediaryMetrics metrics,
     ILogger<TokenProvider> logger) : ITokenProvider
 {
     private static readonly HashSet<string> s_microsoftAuthorityHosts = new(StringComparer.OrdinalIgnoreCase)
@@ -96,6 +98,7 @@ internal sealed partial class TokenProvider(
             LogTokenFailed(logger, upstream, failure.ErrorCode ?? "unknown", failure.HttpStatus);
         }
 
+        metrics.TokenAcquired(upstream, result.Failure is not null ? "failed" : result.FromCache ? "cache" : "identity_provider");
         return result;
     }
 

@@ -23,7 +23,7 @@ internal sealed partial class MsalTokenSource(IConfidentialClientApplication app
             var result = await application.AcquireTokenForClient([scope])
                 .WithForceRefresh(forceRefresh)
                 .ExecuteAsync(CancellationToken.None);
-            return new TokenResult(result.AccessToken, null);
+            return new TokenResult(result.AccessToken, null) { FromCache = result.AuthenticationResultMetadata.TokenSource == TokenSource.Cache };
         }
         catch (MsalServiceException ex)
         {

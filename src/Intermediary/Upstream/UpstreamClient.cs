@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using Intermediary.Configuration;
+using Intermediary.Diagnostics;
 using Intermediary.Envelopes;
 using Intermediary.Tokens;
 using Microsoft.Extensions.Logging;
@@ -19,6 +21,7 @@ internal sealed partial class UpstreamClient(
     UpstreamPipelines pipelines,
     TimeProvider time,
     Jitter jitter,
+    IntermediaryMetrics metrics,
     ILogger<UpstreamClient> logger)
 {
     public const string HttpClientName = "Intermediary.Upstream";
@@ -27,7 +30,26 @@ internal sealed partial class UpstreamClient(
     /// Sends the request and shapes the outcome. <paramref name="budget"/> is set for jobs: it replaces the
     /// upstream's timeouts; the last response comes back for callers that follow operations.
     /// </summary>
-    public async Task<UpstreamCallResult> SendAsync(UpstreamRequest request, CancellationToken cancellationToken, TimeSpan? budget = null)
+    public async Task<UpstreamCallResult> SendAsync(UpstreamRequest request, TimeSpan? budget, CancellationToken cancellationToken)
+    {
+        using var activity = IntermediaryDiagnostics.ActivitySource.StartActivity("upstream call", ActivityKind.Internal);
+        activity?.SetTag("intermediary.upstream", request.Upstream);
+        activity?.SetTag("http.request.method", request.Method.Method);
+        var result = await SendCoreAsync(request, budget, cancellationToken);
+        var envelope = result.Envelope;
+        activity?.SetTag("intermediary.code", envelope.Code.ToString());
+        activity?.SetTag("intermediary.attempts", envelope.Attempts);
+        if (!envelope.Ok)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, envelope.Code.ToString());
+        }
+
+        metrics.CallCompleted(request.Upstream, envelope);
+        LogCallCompleted(logger, request.Upstream, request.Method.Method, request.Path, envelope.Upstream?.Status, envelope.Code, envelope.Attempts, envelope.DurationMs);
+        return result;
+    }
+
+    private async Task<UpstreamCallResult> SendCoreAsync(UpstreamRequest request, TimeSpan? budget, CancellationToken cancellationToken)
     {
         var settings = options.Value.Upstreams[request.Upstream];
         var resilience = budget is { } total ? settings.Resilience.ForJob(total) : settings.Resilience;
@@ -83,7 +105,6 @@ internal sealed partial class UpstreamClient(
             Data = classification.Data,
             Upstream = classification.Upstream,
         };
-        LogCallCompleted(logger, request.Upstream, request.Method.Method, request.Path, envelope.Upstream?.Status, envelope.Code, envelope.Attempts, envelope.DurationMs);
         return new UpstreamCallResult(envelope, outcome.Exception is null ? outcome.Result : null);
     }
 
@@ -174,10 +195,9 @@ internal sealed partial class UpstreamClient(
             ? new(false, 499, EnvelopeCode.Timeout, EnvelopeSource.Intermediary, true, "The caller canceled the request.", null, null, null, false)
             : ErrorClassifier.Classify(exception, request.Upstream);
 
-    private Envelope TokenFailed(TokenFailure failure, RetryPlan plan)
+    private static Envelope TokenFailed(TokenFailure failure, RetryPlan plan)
     {
         var request = plan.Request;
-        LogCallCompleted(logger, request.Upstream, request.Method.Method, request.Path, null, EnvelopeCode.TokenAcquisitionFailed, plan.Attempts, (long)plan.Elapsed.TotalMilliseconds);
         return new Envelope
         {
             Ok = false,

@@ -38,6 +38,8 @@ public sealed class UpstreamHarness : IDisposable
 
     internal UpstreamClient Client => _provider.GetRequiredService<UpstreamClient>();
 
+    public IServiceProvider Services => _provider;
+
     internal Intermediary.Configuration.IntermediaryOptions Options =>
         _provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Intermediary.Configuration.IntermediaryOptions>>().Value;
 
@@ -54,5 +56,5 @@ public sealed class UpstreamHarness : IDisposable
     public void Dispose() => _provider.Dispose();
 
     private async Task<Intermediary.Envelopes.Envelope> SendEnvelopeAsync(UpstreamRequest request) =>
-        (await Client.SendAsync(request, CancellationToken.None)).Envelope;
+        (await Client.SendAsync(request, budget: null, CancellationToken.None)).Envelope;
 }
