@@ -88,6 +88,9 @@ param vaultOperatorPrincipalType string = 'User'
 ])
 param errorMode string = 'Body'
 
+@description('Intermediary:PublicBaseUrl — the URL callers use (custom domain or proxy) for job status URLs; empty: taken from each request.')
+param publicBaseUrl string = ''
+
 @description('Intermediary:MaxRequestBodyBytes — larger request bodies get PayloadTooLarge.')
 @minValue(1)
 param maxRequestBodyBytes int = 1048576
@@ -449,6 +452,7 @@ module functionApp 'modules/functionapp.bicep' = {
     runtimeVersion: runtimeVersion
     errorMode: errorMode
     maxRequestBodyBytes: maxRequestBodyBytes
+    publicBaseUrl: publicBaseUrl
     jobs: jobs
     upstreamName: upstreamName
     upstreamBaseUrl: empty(upstreamBaseUrl) && deployApim ? apim!.outputs.apiUrl : upstreamBaseUrl

@@ -71,6 +71,9 @@ param runtimeVersion string
 ])
 param errorMode string
 
+@description('Intermediary:PublicBaseUrl (empty: from each request).')
+param publicBaseUrl string
+
 @description('Intermediary:MaxRequestBodyBytes.')
 param maxRequestBodyBytes int
 
@@ -158,6 +161,7 @@ var hostSettings = [
 // (AuthorizationLevel.Function), see the README's "Azure Functions host".
 var intermediarySettings = [
   { name: 'Intermediary__ErrorMode', value: errorMode }
+  { name: 'Intermediary__PublicBaseUrl', value: publicBaseUrl }
   { name: 'Intermediary__MaxRequestBodyBytes', value: string(maxRequestBodyBytes) }
 
   // Jobs: Azure Storage through the managed identity (service URIs + client id, no connection string).

@@ -10,6 +10,12 @@ public sealed class IntermediaryOptions
     /// <summary>Error mode when the caller sends neither <c>X-Error-Mode</c> nor <c>errorMode</c>.</summary>
     public ErrorMode ErrorMode { get; set; } = ErrorMode.Body;
 
+    /// <summary>
+    /// The URL callers reach this service at (e.g. <c>https://contoso-intermediary.azurewebsites.net</c>), for job
+    /// status URLs behind proxies or custom domains; empty means taken from each request.
+    /// </summary>
+    public Uri? PublicBaseUrl { get; set; }
+
     /// <summary>Largest request body accepted for forwarding; larger bodies get a 413 envelope.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 

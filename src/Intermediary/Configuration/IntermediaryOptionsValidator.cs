@@ -16,6 +16,12 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
             errors.Add($"{root}:MaxRequestBodyBytes must be greater than 0.");
         }
 
+        if (options.PublicBaseUrl is { } publicBaseUrl && (!publicBaseUrl.IsAbsoluteUri || publicBaseUrl.Scheme is not ("http" or "https")
+            || !string.IsNullOrEmpty(publicBaseUrl.Query)))
+        {
+            errors.Add($"{root}:PublicBaseUrl must be an absolute http or https URL without a query, or empty.");
+        }
+
         if (options.Upstreams.Count == 0)
         {
             errors.Add($"{root}:Upstreams has no entries: configure at least one, e.g. {root}:Upstreams:orders:BaseUrl.");

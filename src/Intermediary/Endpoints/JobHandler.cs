@@ -195,7 +195,7 @@ public sealed partial class JobHandler
         return new EnvelopeResult(envelope, headers, statusOverride);
     }
 
-    private static EnvelopeResult Finished(HttpContext context, JobRecord job)
+    private EnvelopeResult Finished(HttpContext context, JobRecord job)
     {
         var result = job.ResultJson is { } json
             ? JsonSerializer.Deserialize(json, EnvelopeJsonContext.Default.Envelope)!
@@ -207,10 +207,13 @@ public sealed partial class JobHandler
     private static EnvelopeResult NotFound() =>
         new(Envelope.Failure(EnvelopeCode.JobNotFound, "No such job: the id is unknown, or the job has expired."));
 
-    private static JobDetails Details(HttpContext context, JobRecord job)
+    private JobDetails Details(HttpContext context, JobRecord job)
     {
         var request = context.Request;
-        var statusUrl = $"{request.Scheme}://{request.Host}{request.PathBase}/{IntermediaryRoutes.Prefix}/jobs/{job.Id}";
+        var baseUrl = _options.Value.PublicBaseUrl is { } configured
+            ? configured.AbsoluteUri.TrimEnd('/')
+            : $"{request.Scheme}://{request.Host}{request.PathBase}";
+        var statusUrl = $"{baseUrl}/{IntermediaryRoutes.Prefix}/jobs/{job.Id}";
         return new JobDetails(job.Id, job.Status.ToWire(), statusUrl, job.CreatedAt, job.UpdatedAt, job.CompletedAt, job.ExpiresAt);
     }
 

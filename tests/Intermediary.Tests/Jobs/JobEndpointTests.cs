@@ -44,6 +44,17 @@ public sealed class JobEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Status_urls_use_the_public_base_url_when_one_is_configured()
+    {
+        await using var host = await IntermediaryHost.StartAsync(_simulator, new() { ["Intermediary:PublicBaseUrl"] = "https://jobs.contoso.example/" }, _clock);
+
+        var started = await host.SendAsync(HttpMethod.Post, "api/jobs/demo", r => r.Content = Json("""{"path":"/items/1"}"""));
+
+        Assert.StartsWith("https://jobs.contoso.example/api/jobs/", started.StatusUrl, StringComparison.Ordinal);
+        Assert.StartsWith("https://jobs.contoso.example/api/jobs/", started.Headers["Location"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Poll_is_202_while_running_then_200_with_the_upstream_result()
     {
         var started = await _host.SendAsync(HttpMethod.Post, "api/jobs/demo/jobs/slow?seconds=30", r => r.Headers.Add("X-Job-Method", "GET"));
