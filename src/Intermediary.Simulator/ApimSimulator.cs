@@ -25,6 +25,7 @@ public sealed class ApimSimulator : IAsyncDisposable
     private readonly JwtSigner _signer = new();
     private readonly AccessTokenIssuer _issuer;
     private readonly TokenEndpointScript _tokenScript = new();
+    private readonly ManagedIdentityEndpoint _managedIdentity;
     private readonly GatewayTraffic _traffic = new();
     private readonly ItemStore _items = new();
     private readonly FlakyCounters _flaky = new();
@@ -40,6 +41,7 @@ public sealed class ApimSimulator : IAsyncDisposable
         ServerCertificate = serverCertificate;
         _addresses = new SimulatorAddresses(options);
         _issuer = new AccessTokenIssuer(options, _addresses, _signer);
+        _managedIdentity = new ManagedIdentityEndpoint(options, _issuer);
         _app = Build(options, serverCertificate);
 
         var entraErrors = new EntraErrorWriter(options, _addresses);
@@ -58,6 +60,7 @@ public sealed class ApimSimulator : IAsyncDisposable
         _app.Map("/demo", demo => demo.Run(gateway.HandleAsync));
         new DiscoveryEndpoints(options, _addresses, _signer, entraErrors).Map(_app);
         _app.MapPost("/{tenant}/oauth2/v2.0/token", tokenEndpoint.HandleAsync);
+        _app.MapGet("/msi/token", _managedIdentity.HandleAsync);
     }
 
     public SimulatorOptions Options { get; }
@@ -88,6 +91,15 @@ public sealed class ApimSimulator : IAsyncDisposable
 
     /// <summary>All requests under /demo, counted before any check.</summary>
     public int GatewayRequestCount => _traffic.GatewayRequests;
+
+    /// <summary>
+    /// The App Service-style managed identity endpoint: set IDENTITY_ENDPOINT to this and IDENTITY_HEADER to
+    /// <see cref="SimulatorOptions.ManagedIdentityHeader"/> and Azure.Identity's ManagedIdentityCredential uses it.
+    /// </summary>
+    public Uri ManagedIdentityEndpoint => new(HttpBaseAddress, "msi/token");
+
+    /// <summary>Requests to <see cref="ManagedIdentityEndpoint"/>.</summary>
+    public int ManagedIdentityRequestCount => _managedIdentity.RequestCount;
 
     /// <summary>Demo API requests currently being processed, e.g. waiting in /faults/slow.</summary>
     public int InFlightApiRequests => _traffic.InFlight;

@@ -29,6 +29,12 @@ public sealed class SimulatorOptions
     /// <summary>When set, a client_assertion equal to this string is accepted (workload identity federation).</summary>
     public string? FederatedAssertion { get; set; }
 
+    /// <summary>The secret Azure.Identity sends as X-IDENTITY-HEADER to the managed identity endpoint (/msi/token).</summary>
+    public string ManagedIdentityHeader { get; set; } = "sim-identity-header-placeholder";
+
+    /// <summary>Client id the simulated managed identity reports (and puts in its tokens' appid).</summary>
+    public string ManagedIdentityClientId { get; set; } = "99999999-8888-7777-6666-555555555555";
+
     /// <summary>Lifetime of issued access tokens.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
