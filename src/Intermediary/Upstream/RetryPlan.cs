@@ -43,6 +43,11 @@ internal sealed class RetryPlan(UpstreamRequest request, ResilienceOptions optio
             transient = ErrorClassifier.IsTransient(exception);
             notProcessed = ErrorClassifier.RequestNeverSent(exception);
         }
+        else if (outcome.Result!.StatusCode is not (408 or 429 or >= 500))
+        {
+            // Success and client errors are never retried; skip parsing their bodies on the hot path.
+            return false;
+        }
         else
         {
             var classification = ErrorClassifier.Classify(outcome.Result!, time.GetUtcNow());
