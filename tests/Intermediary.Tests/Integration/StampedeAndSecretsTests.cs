@@ -37,7 +37,11 @@ public sealed class StampedeAndSecretsTests : IAsyncLifetime
     {
         const string wrongSecret = "wrong-client-secret-zzz";
         var bodies = new List<string>();
-        await using (var host = await IntermediaryHost.StartAsync(_simulator, IntermediaryHost.UpstreamSettings(_simulator, "second"), new TestClock()))
+        var settings = IntermediaryHost.UpstreamSettings(_simulator, "second");
+        // As if an operator turned every log up to the most verbose level.
+        settings["Logging:LogLevel:Default"] = "Trace";
+        settings["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace";
+        await using (var host = await IntermediaryHost.StartAsync(_simulator, settings, new TestClock()))
         {
             foreach (var path in new[] { "items", "items/x", "faults/html", "faults/reset", "faults/status/500", "echo", "faults/flaky?failures=1&key=s" })
             {
