@@ -21,20 +21,11 @@ await using var simulator = await ApimSimulator.StartAsync();
 await using var app = await IntermediaryServer.CreateAsync(["--urls", "http://127.0.0.1:0"], builder =>
 {
     builder.Logging.ClearProviders();
-    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-    {
-        ["Intermediary:FunctionKeys:bench"] = key,
-        ["Intermediary:Upstreams:demo:BaseUrl"] = simulator.ApiBaseAddress.AbsoluteUri,
-        ["Intermediary:Upstreams:demo:AllowedPaths:0"] = "/items",
-        ["Intermediary:Upstreams:demo:SubscriptionKey"] = simulator.Options.SubscriptionKey,
-        ["Intermediary:Upstreams:demo:AuthorityHost"] = simulator.HttpsBaseAddress.AbsoluteUri,
-        ["Intermediary:Upstreams:demo:TenantId"] = simulator.Options.TenantId,
-        ["Intermediary:Upstreams:demo:ClientId"] = simulator.Options.ClientId,
-        ["Intermediary:Upstreams:demo:ClientSecret"] = simulator.Options.ClientSecret,
-        ["Intermediary:Upstreams:demo:Scope"] = simulator.Scope,
-        // The simulator is one process on two cores: keep the breaker out of the measurement.
-        ["Intermediary:Upstreams:demo:Resilience:CircuitBreakerMinimumThroughput"] = "1000000",
-    });
+    var settings = SimulatorUpstream.Settings(simulator, "demo", "/items");
+    settings["Intermediary:FunctionKeys:bench"] = key;
+    // The simulator is one process on two cores: keep the breaker out of the measurement.
+    settings["Intermediary:Upstreams:demo:Resilience:CircuitBreakerMinimumThroughput"] = "1000000";
+    builder.Configuration.AddInMemoryCollection(settings);
     builder.Services.AddHttpClient(IntermediaryHttpClients.Tokens).ConfigurePrimaryHttpMessageHandler(simulator.CreateTrustingHandler);
 });
 await app.StartAsync();

@@ -17,28 +17,12 @@ internal sealed class DemoMode : IAsyncDisposable
     public static async Task<DemoMode> StartAsync(WebApplicationBuilder builder, CancellationToken cancellationToken)
     {
         var simulator = await ApimSimulator.StartAsync(new SimulatorOptions(), cancellationToken);
-        var options = simulator.Options;
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Intermediary:FunctionKeys:demo"] = FunctionKey,
-            ["Intermediary:Upstreams:demo:BaseUrl"] = simulator.ApiBaseAddress.AbsoluteUri,
-            ["Intermediary:Upstreams:demo:AllowedPaths:0"] = "/items",
-            ["Intermediary:Upstreams:demo:AllowedPaths:1"] = "/faults",
-            ["Intermediary:Upstreams:demo:AllowedPaths:2"] = "/echo",
-            ["Intermediary:Upstreams:demo:AllowedPaths:3"] = "/jobs",
-            ["Intermediary:Upstreams:demo:AllowedPaths:4"] = "/lro",
-            ["Intermediary:Upstreams:demo:SubscriptionKey"] = options.SubscriptionKey,
-            ["Intermediary:Upstreams:demo:Credential"] = "ClientSecret",
-            ["Intermediary:Upstreams:demo:AuthorityHost"] = simulator.HttpsBaseAddress.AbsoluteUri,
-            ["Intermediary:Upstreams:demo:TenantId"] = options.TenantId,
-            ["Intermediary:Upstreams:demo:ClientId"] = options.ClientId,
-            ["Intermediary:Upstreams:demo:ClientSecret"] = options.ClientSecret,
-            ["Intermediary:Upstreams:demo:Scope"] = simulator.Scope,
-            ["Intermediary:Upstreams:demo:HealthPath"] = "/items",
-            // Short enough that the slow-upstream demo answers in seconds, not minutes.
-            ["Intermediary:Upstreams:demo:Resilience:AttemptTimeout"] = "00:00:04",
-            ["Intermediary:Upstreams:demo:Resilience:TotalTimeout"] = "00:00:15",
-        });
+        var settings = SimulatorUpstream.Settings(simulator, "demo", "/items", "/faults", "/echo", "/jobs", "/lro");
+        settings["Intermediary:FunctionKeys:demo"] = FunctionKey;
+        // Short enough that the slow-upstream demo answers in seconds, not minutes.
+        settings["Intermediary:Upstreams:demo:Resilience:AttemptTimeout"] = "00:00:04";
+        settings["Intermediary:Upstreams:demo:Resilience:TotalTimeout"] = "00:00:15";
+        builder.Configuration.AddInMemoryCollection(settings);
 
         // The simulator's TLS certificate is self-signed and generated at start: trust exactly it, only for MSAL.
         builder.Services.AddHttpClient(IntermediaryHttpClients.Tokens)

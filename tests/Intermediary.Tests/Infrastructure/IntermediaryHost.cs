@@ -40,24 +40,8 @@ public sealed class IntermediaryHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Settings for an upstream named <paramref name="name"/> pointing at the simulator with valid credentials.</summary>
-    public static Dictionary<string, string?> UpstreamSettings(ApimSimulator simulator, string name = "demo")
-    {
-        var prefix = $"Intermediary:Upstreams:{name}:";
-        return new()
-        {
-            [prefix + "BaseUrl"] = simulator.ApiBaseAddress.AbsoluteUri,
-            [prefix + "AllowedPaths:0"] = "/items",
-            [prefix + "AllowedPaths:1"] = "/faults",
-            [prefix + "AllowedPaths:2"] = "/echo",
-            [prefix + "SubscriptionKey"] = simulator.Options.SubscriptionKey,
-            [prefix + "AuthorityHost"] = simulator.HttpsBaseAddress.AbsoluteUri,
-            [prefix + "TenantId"] = simulator.Options.TenantId,
-            [prefix + "ClientId"] = simulator.Options.ClientId,
-            [prefix + "ClientSecret"] = simulator.Options.ClientSecret,
-            [prefix + "Scope"] = simulator.Scope,
-            [prefix + "HealthPath"] = "/items",
-        };
-    }
+    public static Dictionary<string, string?> UpstreamSettings(ApimSimulator simulator, string name = "demo") =>
+        SimulatorUpstream.Settings(simulator, name, "/items", "/faults", "/echo");
 
     public static async Task<IntermediaryHost> StartAsync(
         ApimSimulator simulator,

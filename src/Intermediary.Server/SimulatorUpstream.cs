@@ -1,0 +1,36 @@
+using Intermediary.Simulator;
+
+namespace Intermediary.Server;
+
+/// <summary>
+/// Configuration for an upstream that points at a running simulator with valid credentials: what --demo uses,
+/// and what tests and benchmarks start from.
+/// </summary>
+public static class SimulatorUpstream
+{
+    /// <summary><c>Intermediary:Upstreams:{name}:*</c> settings for <paramref name="simulator"/>.</summary>
+    public static Dictionary<string, string?> Settings(ApimSimulator simulator, string name, params string[] allowedPaths)
+    {
+        ArgumentNullException.ThrowIfNull(simulator);
+        ArgumentNullException.ThrowIfNull(allowedPaths);
+        var prefix = $"Intermediary:Upstreams:{name}:";
+        var settings = new Dictionary<string, string?>
+        {
+            [prefix + "BaseUrl"] = simulator.ApiBaseAddress.AbsoluteUri,
+            [prefix + "SubscriptionKey"] = simulator.Options.SubscriptionKey,
+            [prefix + "Credential"] = "ClientSecret",
+            [prefix + "AuthorityHost"] = simulator.HttpsBaseAddress.AbsoluteUri,
+            [prefix + "TenantId"] = simulator.Options.TenantId,
+            [prefix + "ClientId"] = simulator.Options.ClientId,
+            [prefix + "ClientSecret"] = simulator.Options.ClientSecret,
+            [prefix + "Scope"] = simulator.Scope,
+            [prefix + "HealthPath"] = "/items",
+        };
+        for (var i = 0; i < allowedPaths.Length; i++)
+        {
+            settings[$"{prefix}AllowedPaths:{i}"] = allowedPaths[i];
+        }
+
+        return settings;
+    }
+}
