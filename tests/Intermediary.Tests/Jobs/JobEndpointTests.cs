@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Intermediary.Simulator;
 using Intermediary.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Intermediary.Tests.Jobs;
 
@@ -272,4 +273,39 @@ public sealed class JobEndpointTests : IAsyncLifetime
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+}
+
+/// <summary>A job store that cannot be reached: a boundary we own, faked to fail as Azure Storage does.</summary>
+public sealed class UnavailableJobStoreTests
+{
+    [Fact]
+    public async Task A_failing_job_store_is_ServiceUnavailable_not_an_internal_error()
+    {
+        await using var simulator = await ApimSimulator.StartAsync();
+        await using var host = await IntermediaryHost.StartAsync(simulator, services: s =>
+            s.AddSingleton<Intermediary.Jobs.IJobStore>(new FailingStore()));
+
+        var started = await host.SendAsync(HttpMethod.Post, "api/jobs/demo?errorMode=status", r => r.Content = new StringContent("""{"path":"/items"}""", Encoding.UTF8, "application/json"));
+        var polled = await host.SendAsync(HttpMethod.Get, $"api/jobs/{Intermediary.Jobs.JobRecord.NewId()}?errorMode=status");
+
+        Assert.Equal(("ServiceUnavailable", 503), (started.Code, started.StatusCode));
+        Assert.True(started.Envelope.GetProperty("retryable").GetBoolean());
+        Assert.Equal("5", started.Headers["Retry-After"]);
+        Assert.Equal(("ServiceUnavailable", 503), (polled.Code, polled.StatusCode));
+    }
+
+    private sealed class FailingStore : Intermediary.Jobs.IJobStore
+    {
+        private static Azure.RequestFailedException Unreachable() => new(503, "Service Unavailable", "ServerBusy", null);
+
+        public Task<(Intermediary.Jobs.JobRecord Job, bool Created)> CreateAsync(Intermediary.Jobs.JobRecord job, CancellationToken cancellationToken) => throw Unreachable();
+
+        public Task<Intermediary.Jobs.JobRecord?> GetAsync(string id, CancellationToken cancellationToken) => throw Unreachable();
+
+        public Task<Intermediary.Jobs.JobRecord?> TryReplaceAsync(Intermediary.Jobs.JobRecord job, CancellationToken cancellationToken) => throw Unreachable();
+
+        public Task<IReadOnlyList<Intermediary.Jobs.JobRecord>> ListRecoverableAsync(DateTimeOffset now, DateTimeOffset queuedBefore, CancellationToken cancellationToken) => throw Unreachable();
+
+        public Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) => throw Unreachable();
+    }
 }
