@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Intermediary.Configuration;
@@ -66,15 +65,7 @@ public sealed class HealthHandler
         try
         {
             using var probe = new HttpRequestMessage(HttpMethod.Get, RequestPath.Combine(settings.BaseUrl!, settings.HealthPath, null));
-            if (token.AccessToken is not null)
-            {
-                probe.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
-            }
-
-            if (!string.IsNullOrEmpty(settings.SubscriptionKey))
-            {
-                probe.Headers.TryAddWithoutValidation("Ocp-Apim-Subscription-Key", settings.SubscriptionKey);
-            }
+            UpstreamClient.AddCredentials(probe, token.AccessToken, settings);
 
             using var response = await _httpClientFactory.CreateClient(UpstreamClient.HttpClientName)
                 .SendAsync(probe, HttpCompletionOption.ResponseHeadersRead, linked.Token);

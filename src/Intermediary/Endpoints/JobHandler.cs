@@ -48,7 +48,7 @@ public sealed partial class JobHandler
         EndpointGuard.RunAsync(context, _logger, async () =>
         {
             var intake = path is null && IsJson(context.Request)
-                ? await FromDescriptionAsync(context, upstream)
+                ? await _intake.FromDescriptionAsync(context, upstream)
                 : await _intake.FromHttpAsync(context, upstream, path, JobMethod(context.Request));
             if (intake.Request is not { } request)
             {
@@ -140,31 +140,6 @@ public sealed partial class JobHandler
             return new EnvelopeResult(Envelope.Failure(EnvelopeCode.Conflict, "The job kept changing while it was being canceled; try again."));
         });
 
-    private async Task<Intake> FromDescriptionAsync(HttpContext context, string upstream)
-    {
-        var limit = _options.Value.MaxRequestBodyBytes;
-        var body = await RequestBody.ReadAsync(context.Request, limit, context.RequestAborted);
-        if (body.TooLarge)
-        {
-            return new Intake(null, Envelope.Failure(EnvelopeCode.PayloadTooLarge, $"The request body is larger than the {limit} bytes this service accepts."));
-        }
-
-        JobStartBody? description;
-        try
-        {
-            description = body.Content is { } content ? JsonSerializer.Deserialize(content.Span, JobJsonContext.Default.JobStartBody) : null;
-        }
-        catch (JsonException)
-        {
-            description = null;
-        }
-
-        return description is null
-            ? new Intake(null, Envelope.Failure(EnvelopeCode.BadRequest,
-                "The body must be a JSON object {\"method\", \"path\", \"query\", \"headers\", \"body\"} describing the request to run; or call /api/jobs/{upstream}/{path} with the request as-is."))
-            : _intake.FromDescription(upstream, description, CorrelationId.For(context));
-    }
-
     private async Task<JobRecord?> FindAsync(string id, CancellationToken cancellationToken)
     {
         if (!JobRecord.IsWellFormedId(id))
@@ -226,13 +201,7 @@ public sealed partial class JobHandler
             return null;
         }
 
-        string? caller = request.Headers[CallerKeys.HeaderName];
-        if (string.IsNullOrEmpty(caller))
-        {
-            caller = request.Query[CallerKeys.QueryName];
-        }
-
-        var material = $"{caller}\n{upstream.ToUpperInvariant()}\n{key}";
+        var material = $"{CallerKeys.Offered(request)}\n{upstream.ToUpperInvariant()}\n{key}";
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(material)));
     }
 

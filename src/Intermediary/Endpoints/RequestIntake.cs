@@ -49,6 +49,32 @@ internal sealed partial class RequestIntake(IOptions<IntermediaryOptions> option
         return Accept(upstream, method, path, ForwardedQuery(context.Request.Query), HeaderForwarding.Select(context.Request.Headers, settings.ForwardedHeaders), body.Content, CorrelationId.For(context));
     }
 
+    /// <summary>The caller's body read as a JSON request description (<c>POST /api/jobs/{upstream}</c>).</summary>
+    public async Task<Intake> FromDescriptionAsync(HttpContext context, string upstream)
+    {
+        var limit = options.Value.MaxRequestBodyBytes;
+        var body = await RequestBody.ReadAsync(context.Request, limit, context.RequestAborted);
+        if (body.TooLarge)
+        {
+            return TooLarge(limit);
+        }
+
+        JobStartBody? description;
+        try
+        {
+            description = body.Content is { } content ? JsonSerializer.Deserialize(content.Span, JobJsonContext.Default.JobStartBody) : null;
+        }
+        catch (JsonException)
+        {
+            description = null;
+        }
+
+        return description is null
+            ? new Intake(null, Envelope.Failure(EnvelopeCode.BadRequest,
+                "The body must be a JSON object {\"method\", \"path\", \"query\", \"headers\", \"body\"} describing the request to run; or call /api/jobs/{upstream}/{path} with the request as-is."))
+            : FromDescription(upstream, description, CorrelationId.For(context));
+    }
+
     /// <summary>A request described as JSON (<c>{method, path, query, headers, body}</c>), as flows send it.</summary>
     public Intake FromDescription(string upstream, JobStartBody description, string correlationId)
     {

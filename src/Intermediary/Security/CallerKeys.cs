@@ -13,14 +13,16 @@ internal static class CallerKeys
     public const string HeaderName = "x-functions-key";
     public const string QueryName = "code";
 
-    public static bool IsAuthorized(HttpRequest request, IReadOnlyCollection<string> keys)
+    /// <summary>The key the caller sent: the header if present, else the query parameter.</summary>
+    public static string? Offered(HttpRequest request)
     {
         string? offered = request.Headers[HeaderName];
-        if (string.IsNullOrEmpty(offered))
-        {
-            offered = request.Query[QueryName];
-        }
+        return string.IsNullOrEmpty(offered) ? request.Query[QueryName] : offered;
+    }
 
+    public static bool IsAuthorized(HttpRequest request, IReadOnlyCollection<string> keys)
+    {
+        var offered = Offered(request);
         if (string.IsNullOrEmpty(offered) || keys.Count == 0)
         {
             return false;

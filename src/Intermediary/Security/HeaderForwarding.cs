@@ -1,3 +1,4 @@
+using Intermediary.Upstream;
 using Microsoft.AspNetCore.Http;
 
 namespace Intermediary.Security;
@@ -11,7 +12,7 @@ internal static class HeaderForwarding
 
     private static readonly HashSet<string> s_neverForwarded = new(StringComparer.OrdinalIgnoreCase)
     {
-        "Authorization", "Proxy-Authorization", "Cookie", "Host", "x-functions-key", "Ocp-Apim-Subscription-Key",
+        "Authorization", "Proxy-Authorization", "Cookie", "Host", CallerKeys.HeaderName, UpstreamClient.SubscriptionKeyHeader,
         "Ocp-Apim-Trace", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade", "Expect",
         "TE", "Trailer", "Proxy-Connection", "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
         CorrelationIdHeader, "traceparent", "tracestate", "X-Error-Mode",

@@ -25,6 +25,21 @@ internal sealed partial class UpstreamClient(
     ILogger<UpstreamClient> logger)
 {
     public const string HttpClientName = "Intermediary.Upstream";
+    public const string SubscriptionKeyHeader = "Ocp-Apim-Subscription-Key";
+
+    /// <summary>The service's own credentials for an upstream: its bearer token and APIM subscription key.</summary>
+    internal static void AddCredentials(HttpRequestMessage message, string? token, UpstreamOptions settings)
+    {
+        if (token is not null)
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (!string.IsNullOrEmpty(settings.SubscriptionKey))
+        {
+            message.Headers.TryAddWithoutValidation(SubscriptionKeyHeader, settings.SubscriptionKey);
+        }
+    }
 
     /// <summary>
     /// Sends the request and shapes the outcome. <paramref name="budget"/> is set for jobs: it replaces the
@@ -155,16 +170,7 @@ internal sealed partial class UpstreamClient(
             }
         }
 
-        if (plan.Token is not null)
-        {
-            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", plan.Token);
-        }
-
-        if (!string.IsNullOrEmpty(settings.SubscriptionKey))
-        {
-            message.Headers.TryAddWithoutValidation("Ocp-Apim-Subscription-Key", settings.SubscriptionKey);
-        }
-
+        AddCredentials(message, plan.Token, settings);
         message.Headers.TryAddWithoutValidation(CorrelationId.HeaderName, request.CorrelationId);
 
         var client = httpClientFactory.CreateClient(HttpClientName);
