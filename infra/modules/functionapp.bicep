@@ -163,6 +163,11 @@ var intermediarySettings = [
   { name: 'Intermediary__ErrorMode', value: errorMode }
   { name: 'Intermediary__PublicBaseUrl', value: publicBaseUrl }
   { name: 'Intermediary__MaxRequestBodyBytes', value: string(maxRequestBodyBytes) }
+  // Defaults, stated so an operator sees them in the portal: upstream bodies held at once (256 MiB), and the URL and
+  // header limits that still get an envelope (the Functions front end has its own limits above them).
+  { name: 'Intermediary__MaxBufferedResponseBytes', value: '268435456' }
+  { name: 'Intermediary__MaxRequestTargetLength', value: '8000' }
+  { name: 'Intermediary__MaxRequestHeadersBytes', value: '32768' }
 
   // Jobs: Azure Storage through the managed identity (service URIs + client id, no connection string).
   { name: 'Intermediary__Jobs__Store', value: 'AzureStorage' }
@@ -172,6 +177,9 @@ var intermediarySettings = [
   { name: 'Intermediary__Jobs__MaxConcurrency', value: string(jobs.maxConcurrency) }
   { name: 'Intermediary__Jobs__LeaseDuration', value: jobs.leaseDuration }
   { name: 'Intermediary__Jobs__MaxDeliveries', value: string(jobs.maxDeliveries) }
+  // Bounds of the in-memory store; unused here (Store is AzureStorage), kept so a switch to Memory stays bounded.
+  { name: 'Intermediary__Jobs__Memory__MaxJobs', value: '10000' }
+  { name: 'Intermediary__Jobs__Memory__MaxBytes', value: '268435456' }
   { name: 'Intermediary__Jobs__Storage__ConnectionString', value: '' }
   { name: 'Intermediary__Jobs__Storage__TableServiceUri', value: tableEndpoint }
   { name: 'Intermediary__Jobs__Storage__QueueServiceUri', value: queueEndpoint }

@@ -4,15 +4,11 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 
 // ASP.NET Core integration: functions take HttpRequest and return the core's EnvelopeResult (an IActionResult).
 builder.ConfigureFunctionsWebApplication();
-
-// The worker's ASP.NET Core request-start line includes the query string, where callers may send ?code=<function key>.
-builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
 builder.Services
     .AddApplicationInsightsTelemetryWorkerService()

@@ -22,10 +22,7 @@ public static class IntermediaryServer
 
         DemoMode? demoMode = demo ? await DemoMode.StartAsync(builder, cancellationToken) : null;
 
-        // ASP.NET Core's request-start log line includes the query string, where callers may send ?code=<function
-        // key>. Keep it off whatever the configured levels say, so a key can never reach the logs that way.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
-
+        builder.WebHost.ConfigureKestrel((context, kestrel) => KestrelLimits.Apply(kestrel, context.Configuration));
         builder.Services.AddIntermediary(builder.Configuration);
         builder.Services.AddIntermediaryFunctionKeys();
         builder.Services.AddIntermediaryJobWorker();

@@ -40,7 +40,7 @@ Console.WriteLine($"""
       ANY  /demo/echo
       GET  /demo/faults/status/{"{code}"}?retryAfter=N   /demo/faults/flaky?failures=N&status=503&key=K&retryAfter=S
       GET  /demo/faults/html  slow?seconds=N  reset  invalid-json  ratelimit  quota  text  empty?status=N
-      POST /demo/lro/start?seconds=5&style=operation|location&fail=true   (optional JSON body, echoed as "input")
+      POST /demo/lro/start?seconds=5&style=operation|location&fail=true&operationLocation=URL   (optional JSON body, echoed as "input")
       GET  /demo/lro/operations/{"{id}"}   (style=operation: the Operation-Location status monitor)
       GET  /demo/lro/results/{"{id}"}      (style=location: 202 + Location until done, then the result)
       GET|POST /demo/jobs/slow?seconds=N    (POST echoes its JSON body as "input")

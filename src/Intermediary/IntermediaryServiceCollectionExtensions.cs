@@ -3,6 +3,7 @@ using Intermediary.Configuration;
 using Intermediary.Diagnostics;
 using Intermediary.Endpoints;
 using Intermediary.Jobs;
+using Intermediary.Security;
 using Intermediary.Tokens;
 using Intermediary.Upstream;
 using Microsoft.Extensions.Configuration;
@@ -30,7 +31,7 @@ public static class IntermediaryServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<IntermediaryMetrics>();
 
-        return services.AddTokens().AddUpstreams().AddJobs().AddEndpointHandlers();
+        return services.AddLogRedaction().AddTokens().AddUpstreams().AddJobs().AddEndpointHandlers();
     }
 
     /// <summary>
@@ -50,6 +51,22 @@ public static class IntermediaryServiceCollectionExtensions
     public static IServiceCollection AddIntermediaryFunctionKeys(this IServiceCollection services)
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IntermediaryOptions>, FunctionKeysValidator>());
+        return services;
+    }
+
+    /// <summary>
+    /// Every logger the host creates goes through a redacting wrapper of the standard factory, so no provider and
+    /// no log level can reveal a function key, secret, subscription key or token (see <see cref="LogRedactor"/>).
+    /// </summary>
+    private static IServiceCollection AddLogRedaction(this IServiceCollection services)
+    {
+        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new RedactingLoggerFactory(
+            new LoggerFactory(
+                sp.GetServices<ILoggerProvider>(),
+                sp.GetRequiredService<IOptionsMonitor<LoggerFilterOptions>>(),
+                sp.GetService<IOptions<LoggerFactoryOptions>>(),
+                sp.GetService<IExternalScopeProvider>()),
+            new LogRedactor(() => sp.GetService<IOptionsMonitor<IntermediaryOptions>>()?.CurrentValue))));
         return services;
     }
 
@@ -74,6 +91,7 @@ public static class IntermediaryServiceCollectionExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(10),
             });
         services.TryAddSingleton<UpstreamPipelines>();
+        services.TryAddSingleton<ResponseBuffers>();
         services.TryAddSingleton(Jitter.Shared);
         services.TryAddSingleton<UpstreamClient>();
         return services;
@@ -84,7 +102,7 @@ public static class IntermediaryServiceCollectionExtensions
         services.TryAddSingleton(sp => new AzureStorageClients(sp.GetRequiredService<IOptions<IntermediaryOptions>>().Value.Jobs.Storage));
         services.TryAddSingleton<IJobStore>(sp => Jobs(sp).Store == JobStoreKind.AzureStorage
             ? new AzureJobStore(sp.GetRequiredService<AzureStorageClients>())
-            : new InMemoryJobStore());
+            : new InMemoryJobStore(Jobs(sp).Memory));
         services.TryAddSingleton<IJobQueue>(sp => Jobs(sp).Store == JobStoreKind.AzureStorage
             ? new AzureJobQueue(sp.GetRequiredService<AzureStorageClients>(), Jobs(sp).Storage, sp.GetRequiredService<TimeProvider>())
             : new InMemoryJobQueue(sp.GetRequiredService<TimeProvider>()));

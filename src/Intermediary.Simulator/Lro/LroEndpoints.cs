@@ -67,7 +67,9 @@ internal sealed class LroEndpoints(SimulatorOptions options, LroStore operations
         }
         else
         {
-            context.Response.Headers[OperationLocationHeader] = Url(context, "operations", operation.Id);
+            // operationLocation=<url> plays an API that points its status monitor somewhere else (for follower tests).
+            var pointedTo = context.Request.Query["operationLocation"].ToString();
+            context.Response.Headers[OperationLocationHeader] = pointedTo.Length > 0 ? pointedTo : Url(context, "operations", operation.Id);
             await ApimResponses.WriteJsonAsync(
                 context,
                 StatusCodes.Status202Accepted,

@@ -20,6 +20,24 @@ public sealed class IntermediaryOptions
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
+    /// Longest request target (path and query) answered with an envelope rather than refused by the server itself;
+    /// longer ones get <c>InvalidRequest</c> with status 414. <value>The default is 8,000 characters.</value>
+    /// </summary>
+    public int MaxRequestTargetLength { get; set; } = 8_000;
+
+    /// <summary>
+    /// Largest total of request header names and values; more gets <c>InvalidRequest</c> with status 431.
+    /// <value>The default is 32 KiB.</value>
+    /// </summary>
+    public int MaxRequestHeadersBytes { get; set; } = 32 * 1024;
+
+    /// <summary>
+    /// Upstream response bodies held in memory at once, across all calls and jobs; a call whose body would pass it is
+    /// answered ServiceUnavailable. <value>The default is 256 MiB.</value>
+    /// </summary>
+    public long MaxBufferedResponseBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
     /// Caller keys for hosts that check them themselves (the Server host): name → key, sent as
     /// <c>x-functions-key</c> or <c>?code=</c>. The Functions host uses its own function keys instead.
     /// </summary>

@@ -16,6 +16,11 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
             errors.Add($"{root}:MaxRequestBodyBytes must be greater than 0.");
         }
 
+        if (options.MaxRequestTargetLength < 256 || options.MaxRequestHeadersBytes < 4 * 1024)
+        {
+            errors.Add($"{root}:MaxRequestTargetLength must be at least 256 and {root}:MaxRequestHeadersBytes at least 4096.");
+        }
+
         if (options.PublicBaseUrl is { } publicBaseUrl && (!publicBaseUrl.IsAbsoluteUri || publicBaseUrl.Scheme is not ("http" or "https")
             || !string.IsNullOrEmpty(publicBaseUrl.Query)))
         {
@@ -28,6 +33,11 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
         }
 
         ValidateJobs($"{root}:Jobs", options.Jobs, errors);
+
+        if (options.Upstreams.Values.Select(u => u.MaxResponseBodyBytes).DefaultIfEmpty(0).Max() is var largest && options.MaxBufferedResponseBytes < largest)
+        {
+            errors.Add($"{root}:MaxBufferedResponseBytes must be at least the largest MaxResponseBodyBytes of any upstream ({largest}).");
+        }
 
         foreach (var (upstreamName, upstream) in options.Upstreams)
         {
@@ -70,7 +80,11 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
 
         for (var i = 0; i < upstream.ForwardedHeaders.Count; i++)
         {
-            if (HeaderForwarding.IsNeverForwarded(upstream.ForwardedHeaders[i]))
+            if (!HeaderRules.IsValidName(upstream.ForwardedHeaders[i]))
+            {
+                errors.Add($"{prefix}:ForwardedHeaders:{i} is not a valid HTTP header name.");
+            }
+            else if (HeaderForwarding.IsNeverForwarded(upstream.ForwardedHeaders[i]))
             {
                 errors.Add($"{prefix}:ForwardedHeaders:{i} '{upstream.ForwardedHeaders[i]}' is set by the service itself and cannot be forwarded from callers.");
             }
@@ -110,6 +124,11 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
         if (jobs.MaxDeliveries is < 1 or > 20)
         {
             errors.Add($"{prefix}:MaxDeliveries must be between 1 and 20.");
+        }
+
+        if (jobs.Memory.MaxJobs < 1 || jobs.Memory.MaxBytes < 1024 * 1024)
+        {
+            errors.Add($"{prefix}:Memory:MaxJobs must be at least 1 and {prefix}:Memory:MaxBytes at least 1 MiB (1048576).");
         }
 
         var storage = jobs.Storage;

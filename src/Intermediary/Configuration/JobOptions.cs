@@ -26,6 +26,22 @@ public sealed class JobOptions
 
     /// <summary>Azure Storage settings, used when <see cref="Store"/> is <c>AzureStorage</c>.</summary>
     public JobStorageOptions Storage { get; set; } = new();
+
+    /// <summary>Limits of the in-memory store, used when <see cref="Store"/> is <c>Memory</c>.</summary>
+    public InMemoryStoreOptions Memory { get; set; } = new();
+}
+
+/// <summary>
+/// How much the in-memory job store may hold. When full, finished jobs are evicted oldest first; with none left to
+/// evict, new jobs are refused (ServiceUnavailable) until some finish.
+/// </summary>
+public sealed class InMemoryStoreOptions
+{
+    /// <summary>Jobs held at once, finished ones included. <value>The default is 10,000.</value></summary>
+    public int MaxJobs { get; set; } = 10_000;
+
+    /// <summary>Estimated bytes held at once: requests, results and ~4 KiB per job. <value>The default is 256 MiB.</value></summary>
+    public long MaxBytes { get; set; } = 256L * 1024 * 1024;
 }
 
 /// <summary>Where job records and the dispatch queue live.</summary>

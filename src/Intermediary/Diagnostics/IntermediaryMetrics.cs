@@ -25,6 +25,7 @@ internal sealed class IntermediaryMetrics
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _jobs;
     private readonly Histogram<double> _jobDuration;
+    private readonly Counter<long> _redactions;
 
     public IntermediaryMetrics(IMeterFactory meterFactory)
     {
@@ -35,6 +36,7 @@ internal sealed class IntermediaryMetrics
         _tokens = meter.CreateCounter<long>("intermediary.tokens.acquisitions", description: "Token acquisitions, by source: cache, identity_provider or failed.");
         _jobs = meter.CreateCounter<long>("intermediary.jobs.completed", description: "Jobs that reached a terminal status.");
         _jobDuration = meter.CreateHistogram<double>("intermediary.jobs.duration", unit: "ms", description: "Time from a job's creation to its completion.");
+        _redactions = meter.CreateCounter<long>("intermediary.credentials.redacted", description: "The service's own credentials removed from upstream responses that echoed them, by upstream.");
     }
 
     public void CallCompleted(string upstream, Envelope envelope)
@@ -47,6 +49,9 @@ internal sealed class IntermediaryMetrics
 
     public void TokenAcquired(string upstream, string source) =>
         _tokens.Add(1, new KeyValuePair<string, object?>("upstream", upstream), new("source", source));
+
+    public void CredentialsRedacted(string upstream, int count) =>
+        _redactions.Add(count, new KeyValuePair<string, object?>("upstream", upstream));
 
     public void JobCompleted(string status, EnvelopeCode code, TimeSpan sinceCreated)
     {

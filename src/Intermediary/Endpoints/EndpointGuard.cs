@@ -1,5 +1,6 @@
 using Azure;
 using Intermediary.Envelopes;
+using Intermediary.Jobs;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -19,9 +20,28 @@ internal static partial class EndpointGuard
         {
             return await handle();
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
         {
+            // The caller went away (or reset the connection mid-body): nobody is listening for the answer.
             return new EnvelopeResult(Envelope.Failure(EnvelopeCode.Timeout, "The caller canceled the request."));
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // The server refused what the caller sent while we read it (body shorter than its Content-Length, a bad
+            // chunk, too slow, too large): the caller's fault, logged without a stack so it cannot flood error alerts.
+            LogBadRequest(logger, ex.StatusCode, context.Request.Method);
+            return new EnvelopeResult(ClientBodyError(ex.StatusCode));
+        }
+        catch (JobStoreFullException ex)
+        {
+            LogStoreFull(logger, ex.Message);
+            var envelope = Envelope.Failure(EnvelopeCode.ServiceUnavailable,
+                "This service is holding as many unfinished jobs as it may; try again when some have finished.") with
+            {
+                Retryable = true,
+                RetryAfterSeconds = 30,
+            };
+            return new EnvelopeResult(envelope);
         }
         catch (RequestFailedException ex)
         {
@@ -40,6 +60,23 @@ internal static partial class EndpointGuard
             return new EnvelopeResult(Envelope.Failure(EnvelopeCode.InternalError, "An unexpected error occurred. Quote the correlation id when reporting it."));
         }
     }
+
+    /// <summary>The envelope for a request body the server could not read, by the status the server chose.</summary>
+    internal static Envelope ClientBodyError(int status) => status switch
+    {
+        StatusCodes.Status408RequestTimeout => Envelope.Failure(EnvelopeCode.Timeout,
+            "The request body arrived too slowly; send it at a steady rate.") with
+        { Status = StatusCodes.Status408RequestTimeout },
+        StatusCodes.Status413PayloadTooLarge => Envelope.Failure(EnvelopeCode.PayloadTooLarge, "The request body is larger than this service accepts."),
+        _ => Envelope.Failure(EnvelopeCode.InvalidRequest,
+            "The request body could not be read: it ended before its Content-Length or its chunked encoding is malformed."),
+    };
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Refused a job: {Reason}")]
+    private static partial void LogStoreFull(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Refused an unreadable request body (HTTP {Status}) on {Method}")]
+    private static partial void LogBadRequest(ILogger logger, int status, string method);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Azure Storage request failed (HTTP {Status}, {ErrorCode})")]
     private static partial void LogStorageUnavailable(ILogger logger, int status, string errorCode);

@@ -4,6 +4,7 @@ using Intermediary.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -28,6 +29,7 @@ public static class IntermediaryApplicationBuilderExtensions
                 return new EnvelopeResult(envelope).ExecuteAsync(context);
             },
         });
+        app.Use(RefuseOversizedRequests);
         app.UseStatusCodePages(context =>
         {
             var status = context.HttpContext.Response.StatusCode;
@@ -42,6 +44,43 @@ public static class IntermediaryApplicationBuilderExtensions
             return new EnvelopeResult(envelope with { Status = status }).ExecuteAsync(context.HttpContext);
         });
         return app;
+    }
+
+    /// <summary>
+    /// The service's own limits on the request target and headers, set below the server's so that what falls
+    /// between gets an envelope; beyond the server's limits the server answers alone (see README, Reliability).
+    /// </summary>
+    private static Task RefuseOversizedRequests(HttpContext context, RequestDelegate next)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<IntermediaryOptions>>().Value;
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (context.Request.Path + context.Request.QueryString).ToString();
+        if (target.Length > options.MaxRequestTargetLength)
+        {
+            var envelope = Envelope.Failure(EnvelopeCode.InvalidRequest,
+                $"The URL is longer than the {options.MaxRequestTargetLength} characters this service accepts.") with
+            { Status = StatusCodes.Status414UriTooLong };
+            return new EnvelopeResult(envelope).ExecuteAsync(context);
+        }
+
+        long headerBytes = 0;
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            headerBytes += name.Length + 4;
+            foreach (var value in values)
+            {
+                headerBytes += value?.Length ?? 0;
+            }
+        }
+
+        if (headerBytes > options.MaxRequestHeadersBytes)
+        {
+            var envelope = Envelope.Failure(EnvelopeCode.InvalidRequest,
+                $"The request headers total more than the {options.MaxRequestHeadersBytes} bytes this service accepts.") with
+            { Status = StatusCodes.Status431RequestHeaderFieldsTooLarge };
+            return new EnvelopeResult(envelope).ExecuteAsync(context);
+        }
+
+        return next(context);
     }
 
     /// <summary>

@@ -56,18 +56,26 @@ public sealed partial class JobHandler
             }
 
             var now = _time.GetUtcNow();
+            var idempotencyHash = IdempotencyHash(context.Request, request.Upstream);
             var job = new JobRecord
             {
-                Id = JobRecord.NewId(),
+                Id = idempotencyHash is null ? JobRecord.NewId() : JobRecord.IdFor(idempotencyHash),
                 Upstream = request.Upstream,
                 Request = new JobRequest(request.Method.Method, request.Path, request.Query, request.Headers, request.Body?.ToArray()),
                 CorrelationId = request.CorrelationId,
-                IdempotencyHash = IdempotencyHash(context.Request, request.Upstream),
+                IdempotencyHash = idempotencyHash,
                 CreatedAt = now,
                 UpdatedAt = now,
                 ExpiresAt = now + Jobs.TimeToLive,
             };
             var (stored, created) = await _store.CreateAsync(job, context.RequestAborted);
+            if (!created && stored.ExpiresAt <= now)
+            {
+                // The key's earlier job has expired but is not purged yet: this start is a new job under the same id.
+                var renewed = await _store.TryReplaceAsync(job with { ETag = stored.ETag }, context.RequestAborted);
+                (stored, created) = renewed is null ? (await _store.GetAsync(job.Id, context.RequestAborted) ?? stored, false) : (renewed, true);
+            }
+
             if (created)
             {
                 await _queue.EnqueueAsync(stored.Id, context.RequestAborted);

@@ -90,8 +90,15 @@ internal sealed partial class RequestIntake(IOptions<IntermediaryOptions> option
             return rejection;
         }
 
+        // Every header the caller described is checked, forwarded or not: a malformed one means the request was built wrong.
+        var described = (description.Headers ?? []).Where(pair => pair.Value is not null).ToList();
+        if (HeaderRules.Problem(described) is { } headerProblem)
+        {
+            return Reject(upstream, EnvelopeCode.InvalidRequest, headerProblem);
+        }
+
         var headers = new HeaderDictionary();
-        foreach (var (name, value) in description.Headers ?? [])
+        foreach (var (name, value) in described)
         {
             headers[name] = value;
         }
@@ -119,12 +126,12 @@ internal sealed partial class RequestIntake(IOptions<IntermediaryOptions> option
     {
         if (!UpstreamName.IsValid(upstream) || !options.Value.Upstreams.TryGetValue(upstream, out var settings))
         {
-            return new Intake(null, Envelope.Failure(EnvelopeCode.NotFound, $"No upstream named '{Sanitize(upstream)}' is configured."));
+            return new Intake(null, Envelope.Failure(EnvelopeCode.NotFound, $"No upstream named '{UntrustedText.Printable(upstream)}' is configured."));
         }
 
         if (!IntermediaryRoutes.CallMethods.Contains(method, StringComparer.OrdinalIgnoreCase))
         {
-            return new Intake(null, Envelope.Failure(EnvelopeCode.MethodNotAllowed, $"The method '{Sanitize(method)}' is not forwarded."));
+            return new Intake(null, Envelope.Failure(EnvelopeCode.MethodNotAllowed, $"The method '{UntrustedText.Printable(method)}' is not forwarded."));
         }
 
         var check = RequestPath.Check(path, rawTarget, settings.AllowedPaths);
@@ -133,15 +140,20 @@ internal sealed partial class RequestIntake(IOptions<IntermediaryOptions> option
 
     private Intake Reject(string upstream, EnvelopeCode code, string message)
     {
-        LogRejectedPath(logger, Sanitize(upstream), code);
+        LogRejectedPath(logger, UntrustedText.Printable(upstream), code);
         return new Intake(null, Envelope.Failure(code, message));
     }
 
     private static Intake TooLarge(long limit) =>
         new(null, Envelope.Failure(EnvelopeCode.PayloadTooLarge, $"The request body is larger than the {limit} bytes this service accepts."));
 
-    private static Intake Accept(string upstream, string method, string? path, string? query, List<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte>? body, string correlationId)
+    private Intake Accept(string upstream, string method, string? path, string? query, List<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte>? body, string correlationId)
     {
+        if (HeaderRules.Problem(headers) is { } problem)
+        {
+            return Reject(upstream, EnvelopeCode.InvalidRequest, problem);
+        }
+
         var checkedPath = "/" + (path ?? "").TrimStart('/');
         return new Intake(new UpstreamRequest(upstream, HttpMethod.Parse(method), checkedPath, query, headers, body, correlationId), null);
     }
@@ -153,12 +165,6 @@ internal sealed partial class RequestIntake(IOptions<IntermediaryOptions> option
             .SelectMany(pair => pair.Value.Select(value => KeyValuePair.Create(pair.Key, value)))
             .ToList();
         return kept.Count == 0 ? null : QueryString.Create(kept).Value;
-    }
-
-    internal static string Sanitize(string? value)
-    {
-        var text = new string((value ?? "").Where(c => !char.IsControl(c)).Take(64).ToArray());
-        return text.Length == 0 ? "(empty)" : text;
     }
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Rejected a request for upstream {Upstream}: {Code}")]

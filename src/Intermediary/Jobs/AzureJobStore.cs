@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Azure.Storage.Blobs.Models;
 
 namespace Intermediary.Jobs;
 
@@ -11,7 +12,6 @@ namespace Intermediary.Jobs;
 internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore
 {
     private const string JobRow = "job";
-    private const string IdempotencyRow = "idempotency";
     private const string BlobPrefix = "blob:";
 
     // A table string property holds 64 KiB (32K UTF-16 characters); stay well below it.
@@ -21,25 +21,35 @@ internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore
     {
         await clients.EnsureCreatedAsync(cancellationToken);
         var entity = await ToEntityAsync(job, cancellationToken);
-        var response = await clients.Table.AddEntityAsync(entity, cancellationToken);
-        var stored = job with { ETag = response.Headers.ETag?.ToString() ?? "" };
-        if (job.IdempotencyHash is not { } hash)
+        for (var attempt = 0; ; attempt++)
         {
-            return (stored, true);
-        }
+            try
+            {
+                // One insert is the whole creation: a job id derived from its Idempotency-Key makes a second start
+                // with that key collide here (409) instead of needing an index row written separately.
+                var response = await clients.Table.AddEntityAsync(entity, cancellationToken);
+                return (job with { ETag = response.Headers.ETag?.ToString() ?? "", RequestBlob = BlobNameOf(entity.GetString("Request")) }, true);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                if (await GetAsync(job.Id, cancellationToken) is { } existing)
+                {
+                    // The first job stands as it was; a large body this start uploaded is not its own.
+                    if (BlobNameOf(entity.GetString("Request")) is { } uploaded)
+                    {
+                        await clients.Blobs.DeleteBlobIfExistsAsync(uploaded, cancellationToken: cancellationToken);
+                    }
 
-        try
-        {
-            // The index entry is added after the job, so whoever finds it also finds the job it names.
-            await clients.Table.AddEntityAsync(new TableEntity(hash, IdempotencyRow) { ["JobId"] = job.Id }, cancellationToken);
-            return (stored, true);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            await DeleteJobAsync(stored, cancellationToken);
-            var index = await clients.Table.GetEntityAsync<TableEntity>(hash, IdempotencyRow, cancellationToken: cancellationToken);
-            var existing = await GetAsync(index.Value.GetString("JobId"), cancellationToken);
-            return existing is null ? await CreateAsync(job, cancellationToken) : (existing, false);
+                    return (existing, false);
+                }
+
+                if (attempt > 0)
+                {
+                    throw;
+                }
+
+                // Purged between the insert and the read: the id is free again.
+            }
         }
     }
 
@@ -86,13 +96,8 @@ internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore
         await clients.EnsureCreatedAsync(cancellationToken);
         var filter = TableClient.CreateQueryFilter($"RowKey eq {JobRow} and ExpiresAt le {now}");
         var purged = 0;
-        await foreach (var entity in clients.Table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "IdempotencyHash"], cancellationToken: cancellationToken))
+        await foreach (var entity in clients.Table.QueryAsync<TableEntity>(filter, select: ["PartitionKey"], cancellationToken: cancellationToken))
         {
-            if (entity.GetString("IdempotencyHash") is { } hash)
-            {
-                await clients.Table.DeleteEntityAsync(hash, IdempotencyRow, ETag.All, cancellationToken);
-            }
-
             await clients.Table.DeleteEntityAsync(entity.PartitionKey, JobRow, ETag.All, cancellationToken);
             await DeleteBlobsAsync(entity.PartitionKey, cancellationToken);
             purged++;
@@ -101,16 +106,12 @@ internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore
         return purged;
     }
 
-    private async Task DeleteJobAsync(JobRecord job, CancellationToken cancellationToken)
-    {
-        await clients.Table.DeleteEntityAsync(job.Id, JobRow, ETag.All, cancellationToken);
-        await DeleteBlobsAsync(job.Id, cancellationToken);
-    }
-
     private async Task DeleteBlobsAsync(string id, CancellationToken cancellationToken)
     {
-        await clients.Blobs.DeleteBlobIfExistsAsync($"{id}/request.json", cancellationToken: cancellationToken);
-        await clients.Blobs.DeleteBlobIfExistsAsync($"{id}/result.json", cancellationToken: cancellationToken);
+        await foreach (var blob in clients.Blobs.GetBlobsAsync(BlobTraits.None, BlobStates.None, id + "/", cancellationToken))
+        {
+            await clients.Blobs.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+        }
     }
 
     private async Task<TableEntity> ToEntityAsync(JobRecord job, CancellationToken cancellationToken) => new(job.Id, JobRow)
@@ -119,8 +120,11 @@ internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore
         ["Status"] = job.Status.ToWire(),
         ["CorrelationId"] = job.CorrelationId,
         ["IdempotencyHash"] = job.IdempotencyHash,
-        ["Request"] = await InlineOrBlobAsync(job.Id, "request.json", JsonSerializer.Serialize(job.Request, JobJsonContext.Default.JobRequest), cancellationToken),
-        ["Result"] = job.ResultJson is null ? null : await InlineOrBlobAsync(job.Id, "result.json", job.ResultJson, cancellationToken),
+        // The request never changes after creation: a large one is uploaded once and referenced from then on.
+        ["Request"] = job.RequestBlob is { } requestBlob
+            ? BlobPrefix + requestBlob
+            : await InlineOrBlobAsync(job.Id, "request", JsonSerializer.Serialize(job.Request, JobJsonContext.Default.JobRequest), cancellationToken),
+        ["Result"] = job.ResultJson is null ? null : await InlineOrBlobAsync(job.Id, "result", job.ResultJson, cancellationToken),
         ["CreatedAt"] = job.CreatedAt,
         ["UpdatedAt"] = job.UpdatedAt,
         ["CompletedAt"] = job.CompletedAt,
@@ -133,7 +137,8 @@ internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore
 
     private async Task<JobRecord> FromEntityAsync(TableEntity entity, CancellationToken cancellationToken)
     {
-        var requestJson = await InlineOrBlobContentAsync(entity.GetString("Request"), cancellationToken);
+        var requestReference = entity.GetString("Request");
+        var requestJson = await InlineOrBlobContentAsync(requestReference, cancellationToken);
         var resultJson = entity.GetString("Result") is { } result ? await InlineOrBlobContentAsync(result, cancellationToken) : null;
         return new JobRecord
         {
@@ -153,6 +158,7 @@ internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore
             LeaseExpiresAt = entity.GetDateTimeOffset("LeaseExpiresAt"),
             CancelRequested = entity.GetBoolean("CancelRequested") ?? false,
             ETag = entity.ETag.ToString(),
+            RequestBlob = BlobNameOf(requestReference),
         };
     }
 
@@ -163,10 +169,15 @@ internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore
             return content;
         }
 
-        var blobName = $"{id}/{name}";
+        // A new name per write: a writer that loses the ETag race (or a duplicate start) never overwrites what the
+        // winner's entity points to. Everything under "{id}/" goes when the job is purged.
+        var blobName = $"{id}/{name}-{Guid.NewGuid():N}.json";
         await clients.Blobs.GetBlobClient(blobName).UploadAsync(BinaryData.FromString(content), overwrite: true, cancellationToken);
         return BlobPrefix + blobName;
     }
+
+    private static string? BlobNameOf(string? stored) =>
+        stored is not null && stored.StartsWith(BlobPrefix, StringComparison.Ordinal) ? stored[BlobPrefix.Length..] : null;
 
     private async Task<string?> InlineOrBlobContentAsync(string? stored, CancellationToken cancellationToken)
     {

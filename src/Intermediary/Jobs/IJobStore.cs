@@ -4,9 +4,10 @@ namespace Intermediary.Jobs;
 internal interface IJobStore
 {
     /// <summary>
-    /// Stores a new job, unless one with the same idempotency hash exists: then that one is returned and
-    /// <c>Created</c> is false.
+    /// Stores a new job in one atomic write, unless a job with the same id exists (the same Idempotency-Key, see
+    /// <see cref="JobRecord.IdFor"/>): then that one is returned and <c>Created</c> is false.
     /// </summary>
+    /// <exception cref="JobStoreFullException">A bounded store has no room left.</exception>
     Task<(JobRecord Job, bool Created)> CreateAsync(JobRecord job, CancellationToken cancellationToken);
 
     Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken);

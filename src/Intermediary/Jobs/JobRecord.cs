@@ -22,7 +22,7 @@ internal sealed record JobRecord
     public required string CorrelationId { get; init; }
     public JobStatus Status { get; init; } = JobStatus.Queued;
 
-    /// <summary>Hash of (caller, upstream, Idempotency-Key) when the caller sent one.</summary>
+    /// <summary>Hash of (caller, upstream, Idempotency-Key) when the caller sent one; the job's id is derived from it.</summary>
     public string? IdempotencyHash { get; init; }
 
     /// <summary>The finished job's envelope, serialized (what a poll returns once the job is terminal).</summary>
@@ -43,8 +43,19 @@ internal sealed record JobRecord
     /// <summary>Version stamp set by the store; compared on every replace.</summary>
     public string ETag { get; init; } = "";
 
+    /// <summary>Where the store keeps a request too large to hold inline (Azure: its blob), set by the store.</summary>
+    public string? RequestBlob { get; init; }
+
     /// <summary>128 random bits, hex: unguessable, URL- and storage-key-safe.</summary>
     public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>
+    /// The id of the job started with an idempotency hash: the same hash always names the same job, so storing the
+    /// job is the one atomic write that maps the key to it (a crash cannot leave a job without its key or a key
+    /// without its job). Unguessable like a random id: the hash covers the caller's own function key.
+    /// </summary>
+    public static string IdFor(string idempotencyHash) =>
+        Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("intermediary-job\n" + idempotencyHash)).AsSpan(0, 16));
 
     public static bool IsWellFormedId(string? id) =>
         id is { Length: 32 } && id.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));

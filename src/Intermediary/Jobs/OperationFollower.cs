@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Intermediary.Configuration;
 using Intermediary.Envelopes;
+using Intermediary.Security;
 using Intermediary.Upstream;
 using Microsoft.Extensions.Options;
 
@@ -23,23 +24,20 @@ internal sealed class OperationFollower(IOptions<IntermediaryOptions> options, U
 
     public async Task<Envelope> FollowAsync(UpstreamRequest original, UpstreamCallResult started, TimeSpan budget, CancellationToken cancellationToken)
     {
-        var baseUrl = options.Value.Upstreams[original.Upstream].BaseUrl!;
+        var settings = options.Value.Upstreams[original.Upstream];
         var response = started.Response!;
         var attempts = started.Envelope.Attempts;
         var startedAt = time.GetTimestamp();
-        var url = Resolve(baseUrl, OperationUrlHeader(response)!);
-        if (url is null)
+        var target = RequestPath.CheckLocation(settings.BaseUrl!, OperationUrlHeader(response)!, settings.AllowedPaths);
+        if (target.Problem is { } refused)
         {
-            return NotFollowed(started.Envelope);
+            return NotFollowed(started.Envelope, refused);
         }
 
         while (true)
         {
             await Task.Delay(WaitFrom(response), time, cancellationToken);
-            var poll = new UpstreamRequest(original.Upstream, HttpMethod.Get, url.AbsolutePath, null, [new("Accept", "application/json")], null, original.CorrelationId)
-            {
-                AbsoluteUri = url,
-            };
+            var poll = PollOf(original, target);
             var result = await client.SendAsync(poll, budget, cancellationToken);
             attempts += result.Envelope.Attempts;
             if (result.Response is not { } current)
@@ -52,7 +50,13 @@ internal sealed class OperationFollower(IOptions<IntermediaryOptions> options, U
             {
                 if (OperationUrlHeader(current) is { } next)
                 {
-                    url = Resolve(baseUrl, next) ?? url;
+                    var moved = RequestPath.CheckLocation(settings.BaseUrl!, next, settings.AllowedPaths);
+                    if (moved.Problem is { } movedRefused)
+                    {
+                        return Finish(NotFollowed(result.Envelope, movedRefused), attempts, startedAt);
+                    }
+
+                    target = moved;
                 }
 
                 continue;
@@ -66,12 +70,13 @@ internal sealed class OperationFollower(IOptions<IntermediaryOptions> options, U
 
             if (state == "succeeded" && ResourceLocation(result.Envelope) is { } location)
             {
-                if (Resolve(baseUrl, location) is not { } resource)
+                var resource = RequestPath.CheckLocation(settings.BaseUrl!, location, settings.AllowedPaths);
+                if (resource.Problem is { } resourceRefused)
                 {
-                    return NotFollowed(result.Envelope);
+                    return Finish(NotFollowed(result.Envelope, resourceRefused), attempts, startedAt);
                 }
 
-                var final = await client.SendAsync(poll with { Path = resource.AbsolutePath, AbsoluteUri = resource }, budget, cancellationToken);
+                var final = await client.SendAsync(PollOf(original, resource), budget, cancellationToken);
                 return Finish(final.Envelope, attempts + final.Envelope.Attempts, startedAt);
             }
 
@@ -94,31 +99,21 @@ internal sealed class OperationFollower(IOptions<IntermediaryOptions> options, U
     private Envelope Finish(Envelope envelope, int attempts, long startedAt) =>
         envelope with { Attempts = attempts, DurationMs = envelope.DurationMs + (long)time.GetElapsedTime(startedAt).TotalMilliseconds };
 
-    private static Envelope NotFollowed(Envelope envelope) => envelope with
+    /// <summary>A status poll of the checked location: rebuilt from its checked path, as every upstream URL is.</summary>
+    private static UpstreamRequest PollOf(UpstreamRequest original, LocationCheck target) =>
+        new(original.Upstream, HttpMethod.Get, target.Path!, target.Query, [new("Accept", "application/json")], null, original.CorrelationId);
+
+    private static Envelope NotFollowed(Envelope envelope, string reason) => envelope with
     {
         Ok = false,
         Status = 502,
         Code = EnvelopeCode.InvalidResponse,
         Source = EnvelopeSource.Intermediary,
-        Message = "The upstream pointed to an operation on another host; it is not followed (only the upstream's own host is).",
+        Message = reason,
     };
 
     private static string? OperationUrlHeader(UpstreamResponse response) =>
         response.Headers.GetValueOrDefault("Operation-Location") ?? response.Headers.GetValueOrDefault("Azure-AsyncOperation") ?? response.Headers.GetValueOrDefault("Location");
-
-    /// <summary>The operation URL, only when it is on the upstream's own scheme, host and port (no SSRF through headers).</summary>
-    private static Uri? Resolve(Uri baseUrl, string value)
-    {
-        if (!Uri.TryCreate(baseUrl, value, out var url))
-        {
-            return null;
-        }
-
-        return url.Scheme == baseUrl.Scheme && string.Equals(url.Host, baseUrl.Host, StringComparison.OrdinalIgnoreCase) && url.Port == baseUrl.Port
-            && string.IsNullOrEmpty(url.UserInfo)
-            ? url
-            : null;
-    }
 
     private TimeSpan WaitFrom(UpstreamResponse response)
     {

@@ -41,6 +41,61 @@ internal static class RequestPath
         return PathCheck.Rejected(EnvelopeCode.PathNotAllowed, $"The path '{path}' is not allowed for this upstream.");
     }
 
+    /// <summary>
+    /// Checks a URL an upstream handed back (an operation's <c>Operation-Location</c>/<c>Location</c> or result
+    /// location) exactly as a caller's path would be: on the upstream's own scheme, host and port, under its base
+    /// path, free of traversal in the form it was given, and inside the allowlist. One host (APIM) serves many APIs,
+    /// so being on the right host is not enough. The result carries the path and query to rebuild the URL from.
+    /// </summary>
+    public static LocationCheck CheckLocation(Uri baseUrl, string location, IReadOnlyList<string> allowedPrefixes)
+    {
+        ArgumentNullException.ThrowIfNull(baseUrl);
+        ArgumentNullException.ThrowIfNull(location);
+        if (!Uri.TryCreate(baseUrl, location, out var url))
+        {
+            return LocationCheck.Refused("The upstream pointed to an operation URL that is not a valid URL; it is not followed.");
+        }
+
+        if (url.Scheme != baseUrl.Scheme || !string.Equals(url.Host, baseUrl.Host, StringComparison.OrdinalIgnoreCase) || url.Port != baseUrl.Port
+            || !string.IsNullOrEmpty(url.UserInfo))
+        {
+            return LocationCheck.Refused("The upstream pointed to an operation on another host; it is not followed (only the upstream's own host is).");
+        }
+
+        // Uri has already resolved dot segments; judge the location as it was written, as a caller's raw target is.
+        if (RawTargetProblem(RawPathOf(location)) is { } raw)
+        {
+            return LocationCheck.Refused($"The upstream pointed to an operation URL that is not followed: {raw}");
+        }
+
+        var basePath = baseUrl.AbsolutePath.EndsWith('/') ? baseUrl.AbsolutePath : baseUrl.AbsolutePath + "/";
+        if (!url.AbsolutePath.StartsWith(basePath, StringComparison.Ordinal))
+        {
+            return LocationCheck.Refused("The upstream pointed to an operation outside its own base path; it is not followed.");
+        }
+
+        var check = Check(Uri.UnescapeDataString(url.AbsolutePath[basePath.Length..]), null, allowedPrefixes);
+        return check.IsAllowed
+            ? new LocationCheck(check.Path, string.IsNullOrEmpty(url.Query) ? null : url.Query, null)
+            : LocationCheck.Refused($"The upstream pointed to an operation the service may not follow: {check.Message}");
+    }
+
+    /// <summary>The path of a relative or absolute URL as written, in origin form (query and fragment removed).</summary>
+    private static string RawPathOf(string location)
+    {
+        var path = location;
+        var scheme = path.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0 && path.AsSpan(0, scheme).IndexOfAny('/', '?', '#') < 0)
+        {
+            var afterAuthority = path.IndexOf('/', scheme + 3);
+            path = afterAuthority < 0 ? "/" : path[afterAuthority..];
+        }
+
+        var end = path.IndexOfAny(['?', '#']);
+        path = end >= 0 ? path[..end] : path;
+        return path.StartsWith('/') ? path : "/" + path;
+    }
+
     public static bool IsValidAllowedPrefix(string? prefix) =>
         !string.IsNullOrEmpty(prefix) && prefix[0] == '/' && prefix.IndexOfAny(['%', '?', '#', '\\']) < 0
         && DecodedPathProblem(prefix.Length > 1 ? prefix.TrimEnd('/') : prefix) is null;
@@ -156,4 +211,10 @@ internal sealed record PathCheck(bool IsAllowed, string Path, EnvelopeCode Code,
     public static PathCheck Allowed(string path) => new(true, path, EnvelopeCode.Ok, "");
 
     public static PathCheck Rejected(EnvelopeCode code, string message) => new(false, "", code, message);
+}
+
+/// <summary>Outcome of <see cref="RequestPath.CheckLocation"/>: the checked path and raw query to follow, or why not.</summary>
+internal sealed record LocationCheck(string? Path, string? Query, string? Problem)
+{
+    public static LocationCheck Refused(string problem) => new(null, null, problem);
 }

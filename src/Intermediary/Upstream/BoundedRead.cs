@@ -4,7 +4,8 @@ namespace Intermediary.Upstream;
 internal static class BoundedRead
 {
     /// <summary>The bytes read, or null when the stream held more than <paramref name="limit"/> bytes.</summary>
-    public static async Task<ReadOnlyMemory<byte>?> ReadAsync(Stream stream, long limit, CancellationToken cancellationToken)
+    /// <param name="grow">Told of each chunk before it is kept (to account for the memory); may throw to stop reading.</param>
+    public static async Task<ReadOnlyMemory<byte>?> ReadAsync(Stream stream, long limit, CancellationToken cancellationToken, Action<int>? grow = null)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
@@ -16,6 +17,7 @@ internal static class BoundedRead
                 return null;
             }
 
+            grow?.Invoke(read);
             buffer.Write(chunk, 0, read);
         }
 

@@ -74,6 +74,8 @@ internal static class ErrorClassifier
                 broken.RetryAfter ?? TimeSpan.FromSeconds(5), null, null, false),
             TimeoutRejectedException timeout => new(false, 504, EnvelopeCode.Timeout, EnvelopeSource.Network, true,
                 $"The upstream did not answer within {timeout.Timeout.TotalSeconds:0.#} s.", null, null, null, false),
+            ResponseBuffersExhaustedException => new(false, 503, EnvelopeCode.ServiceUnavailable, EnvelopeSource.Intermediary, true,
+                "This service is holding too many large upstream responses at once; try again shortly.", TimeSpan.FromSeconds(5), null, null, false),
             HttpRequestException http => Network(NetworkMessage(http)),
             IOException => Network("The connection to the upstream was closed before a complete response was received."),
             _ => new(false, 500, EnvelopeCode.InternalError, EnvelopeSource.Intermediary, false,

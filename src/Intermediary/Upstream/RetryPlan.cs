@@ -14,8 +14,16 @@ internal sealed class RetryPlan(UpstreamRequest request, ResilienceOptions optio
     private readonly long _started = time.GetTimestamp();
 
     public UpstreamRequest Request { get; } = request;
+
+    public ResilienceOptions Resilience => options;
+
+    /// <summary>Bytes of the current attempt's response body reserved in <see cref="ResponseBuffers"/>.</summary>
+    public long BufferedBytes { get; set; }
     public int Attempts { get; set; }
     public string? Token { get; set; }
+
+    /// <summary>The token the upstream rejected before a forced refresh (still ours: never echoed back to callers).</summary>
+    public string? RejectedToken { get; set; }
     public bool TokenRefreshed { get; set; }
     public Tokens.TokenFailure? RefreshFailure { get; set; }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using Intermediary.Configuration;
 using Intermediary.Diagnostics;
 using Intermediary.Envelopes;
+using Intermediary.Security;
 using Intermediary.Tokens;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ internal sealed partial class UpstreamClient(
     TimeProvider time,
     Jitter jitter,
     IntermediaryMetrics metrics,
+    ResponseBuffers buffers,
     ILogger<UpstreamClient> logger)
 {
     public const string HttpClientName = "Intermediary.Upstream";
@@ -50,7 +52,18 @@ internal sealed partial class UpstreamClient(
         using var activity = IntermediaryDiagnostics.ActivitySource.StartActivity("upstream call", ActivityKind.Internal);
         activity?.SetTag("intermediary.upstream", request.Upstream);
         activity?.SetTag("http.request.method", request.Method.Method);
-        var result = await SendCoreAsync(request, budget, cancellationToken);
+        UpstreamCallResult result;
+        var plan = new RetryPlan(request, ResilienceFor(request, budget), time, jitter);
+        try
+        {
+            result = await SendCoreAsync(plan, budget, cancellationToken);
+        }
+        finally
+        {
+            // The body has been classified and parsed into the envelope by now; its buffer is no longer held.
+            ReleaseBuffer(plan);
+        }
+
         var envelope = result.Envelope;
         activity?.SetTag("intermediary.code", envelope.Code.ToString());
         activity?.SetTag("intermediary.attempts", envelope.Attempts);
@@ -64,12 +77,25 @@ internal sealed partial class UpstreamClient(
         return result;
     }
 
-    private async Task<UpstreamCallResult> SendCoreAsync(UpstreamRequest request, TimeSpan? budget, CancellationToken cancellationToken)
+    private ResilienceOptions ResilienceFor(UpstreamRequest request, TimeSpan? budget)
     {
+        var resilience = options.Value.Upstreams[request.Upstream].Resilience;
+        return budget is { } total ? resilience.ForJob(total) : resilience;
+    }
+
+    private async Task<UpstreamCallResult> SendCoreAsync(RetryPlan plan, TimeSpan? budget, CancellationToken cancellationToken)
+    {
+        var request = plan.Request;
         var settings = options.Value.Upstreams[request.Upstream];
-        var resilience = budget is { } total ? settings.Resilience.ForJob(total) : settings.Resilience;
+        if (HeaderRules.Problem(request.Headers) is { } headerProblem)
+        {
+            // Intake refuses these; this catches requests built elsewhere (e.g. a job stored by an older version).
+            // Refused before any attempt: never sent, never retried, never counted by the circuit breaker.
+            LogRefusedHeaders(logger, request.Upstream);
+            return new UpstreamCallResult(Envelope.Failure(EnvelopeCode.InvalidRequest, headerProblem) with { CorrelationId = request.CorrelationId }, null);
+        }
+
         var pipelineKey = budget is null ? request.Upstream : $"{request.Upstream}@{budget.Value.Ticks}";
-        var plan = new RetryPlan(request, resilience, time, jitter);
 
         var token = await tokens.GetTokenAsync(request.Upstream, null, cancellationToken);
         if (token.Failure is { } failure)
@@ -83,7 +109,7 @@ internal sealed partial class UpstreamClient(
         try
         {
             context.Properties.Set(RetryPlan.Key, plan);
-            outcome = await pipelines.For(pipelineKey, resilience).ExecuteOutcomeAsync(
+            outcome = await pipelines.For(pipelineKey, plan.Resilience).ExecuteOutcomeAsync(
                 static (ctx, state) => state.Client.AttemptAsync(state.Plan, state.Settings, ctx.CancellationToken),
                 context,
                 (Client: this, Plan: plan, Settings: settings));
@@ -98,9 +124,10 @@ internal sealed partial class UpstreamClient(
             return new UpstreamCallResult(TokenFailed(refreshFailure, plan), null);
         }
 
+        var response = outcome.Exception is null ? WithoutCredentials(outcome.Result!, plan, settings) : null;
         var classification = outcome.Exception is { } exception
             ? ClassifyException(exception, request, cancellationToken)
-            : ErrorClassifier.Classify(outcome.Result!, time.GetUtcNow());
+            : ErrorClassifier.Classify(response!, time.GetUtcNow());
         var retryAfter = plan.AbandonedWait is { } abandoned && (classification.RetryAfter is null || abandoned > classification.RetryAfter)
             ? abandoned
             : classification.RetryAfter;
@@ -120,7 +147,21 @@ internal sealed partial class UpstreamClient(
             Data = classification.Data,
             Upstream = classification.Upstream,
         };
-        return new UpstreamCallResult(envelope, outcome.Exception is null ? outcome.Result : null);
+        return new UpstreamCallResult(envelope, response);
+    }
+
+    /// <summary>The response with our own token(s), subscription key and secret removed from its body, if it echoed any.</summary>
+    private UpstreamResponse WithoutCredentials(UpstreamResponse response, RetryPlan plan, UpstreamOptions settings)
+    {
+        var (body, count) = CredentialEchoes.Redact(response.Body, [plan.Token, plan.RejectedToken, settings.SubscriptionKey, settings.ClientSecret]);
+        if (count == 0)
+        {
+            return response;
+        }
+
+        metrics.CredentialsRedacted(plan.Request.Upstream, count);
+        LogRedacted(logger, plan.Request.Upstream, count, plan.Request.Path);
+        return response with { Body = body };
     }
 
     private async ValueTask<Outcome<UpstreamResponse>> AttemptAsync(RetryPlan plan, UpstreamOptions settings, CancellationToken cancellationToken)
@@ -143,6 +184,7 @@ internal sealed partial class UpstreamClient(
                 return Outcome.FromResult(response);
             }
 
+            plan.RejectedToken = plan.Token;
             plan.Token = refreshed.AccessToken;
             return Outcome.FromResult(await SendOnceAsync(plan, settings, cancellationToken));
         }
@@ -154,9 +196,11 @@ internal sealed partial class UpstreamClient(
 
     private async Task<UpstreamResponse> SendOnceAsync(RetryPlan plan, UpstreamOptions settings, CancellationToken cancellationToken)
     {
+        // A new attempt means the previous attempt's body is done with.
+        ReleaseBuffer(plan);
         plan.Attempts++;
         var request = plan.Request;
-        using var message = new HttpRequestMessage(request.Method, request.AbsoluteUri ?? Security.RequestPath.Combine(settings.BaseUrl!, request.Path, request.Query));
+        using var message = new HttpRequestMessage(request.Method, RequestPath.Combine(settings.BaseUrl!, request.Path, request.Query));
         if (request.Body is { } body)
         {
             message.Content = new ReadOnlyMemoryContent(body);
@@ -175,7 +219,7 @@ internal sealed partial class UpstreamClient(
 
         var client = httpClientFactory.CreateClient(HttpClientName);
         using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        var (bytes, tooLarge) = await ReadBodyAsync(response.Content, settings.MaxResponseBodyBytes, cancellationToken);
+        var (bytes, tooLarge) = await ReadBodyAsync(response.Content, settings.MaxResponseBodyBytes, plan, cancellationToken);
         return new UpstreamResponse(
             (int)response.StatusCode,
             response.Content.Headers.ContentType?.ToString(),
@@ -184,7 +228,7 @@ internal sealed partial class UpstreamClient(
             tooLarge);
     }
 
-    private static async Task<(ReadOnlyMemory<byte> Body, bool TooLarge)> ReadBodyAsync(HttpContent content, long limit, CancellationToken cancellationToken)
+    private async Task<(ReadOnlyMemory<byte> Body, bool TooLarge)> ReadBodyAsync(HttpContent content, long limit, RetryPlan plan, CancellationToken cancellationToken)
     {
         if (content.Headers.ContentLength > limit)
         {
@@ -192,8 +236,22 @@ internal sealed partial class UpstreamClient(
         }
 
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var body = await BoundedRead.ReadAsync(stream, limit, cancellationToken);
+        var body = await BoundedRead.ReadAsync(stream, limit, cancellationToken, grow: bytes =>
+        {
+            if (!buffers.TryReserve(bytes))
+            {
+                throw new ResponseBuffersExhaustedException();
+            }
+
+            plan.BufferedBytes += bytes;
+        });
         return body is { } bytes ? (bytes, false) : (ReadOnlyMemory<byte>.Empty, true);
+    }
+
+    private void ReleaseBuffer(RetryPlan plan)
+    {
+        buffers.Release(plan.BufferedBytes);
+        plan.BufferedBytes = 0;
     }
 
     private static Classification ClassifyException(Exception exception, UpstreamRequest request, CancellationToken callerToken) =>
@@ -218,6 +276,13 @@ internal sealed partial class UpstreamClient(
             Upstream = new UpstreamDetails(failure.HttpStatus, null, failure.ErrorCode, failure.Message, null),
         };
     }
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Upstream {Upstream} refused before sending: a header is not a valid HTTP header")]
+    private static partial void LogRefusedHeaders(ILogger logger, string upstream);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning,
+        Message = "Upstream {Upstream} echoed this service's credentials {Count} time(s) in its response to {Path}; they were redacted")]
+    private static partial void LogRedacted(ILogger logger, string upstream, int count, string path);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
         Message = "Upstream {Upstream} {Method} {Path} answered {UpstreamStatus} → {Code} after {Attempts} attempt(s) in {DurationMs} ms")]

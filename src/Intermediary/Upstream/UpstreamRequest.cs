@@ -10,9 +10,6 @@ internal sealed record UpstreamRequest(
     ReadOnlyMemory<byte>? Body,
     string CorrelationId)
 {
-    /// <summary>Set when following an operation URL the upstream gave (already checked to be on the upstream's host).</summary>
-    public Uri? AbsoluteUri { get; init; }
-
     private static readonly HashSet<HttpMethod> s_idempotent = [HttpMethod.Get, HttpMethod.Head, HttpMethod.Options, HttpMethod.Put, HttpMethod.Delete];
 
     /// <summary>Safe to send twice: an idempotent method, or the caller (or a job) supplied an Idempotency-Key.</summary>

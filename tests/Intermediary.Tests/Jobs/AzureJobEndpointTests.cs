@@ -1,6 +1,8 @@
 using System.Text;
+using Intermediary.Jobs;
 using Intermediary.Simulator;
 using Intermediary.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Intermediary.Tests.Jobs;
 
@@ -70,6 +72,20 @@ public sealed class AzureJobEndpointTests(AzuriteFixture azurite) : IAsyncLifeti
 
         Assert.Equal(first.StatusUrl, second.StatusUrl);
         Assert.Equal(1, _simulator.CountApiRequests("/items"));
+    }
+
+    [Fact]
+    public async Task A_job_result_kept_in_table_storage_holds_none_of_our_credentials()
+    {
+        var started = await _host.SendAsync(HttpMethod.Post, "api/jobs/demo", r => r.Content = Json("""{"path":"/echo"}"""));
+
+        await _host.WaitForJobAsync(started.StatusUrl);
+        var stored = await _host.Services.GetRequiredService<IJobStore>().GetAsync(started.Job.GetProperty("id").GetString()!, default);
+
+        var token = _simulator.Requests.Last(r => r.PathAndQuery.StartsWith("/demo/echo", StringComparison.Ordinal)).Headers["Authorization"]["Bearer ".Length..];
+        Assert.Contains("[redacted]", stored!.ResultJson, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, stored.ResultJson, StringComparison.Ordinal);
+        Assert.DoesNotContain(_simulator.Options.SubscriptionKey, stored.ResultJson, StringComparison.Ordinal);
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");

@@ -193,6 +193,42 @@ public sealed class JobEndpointTests : IAsyncLifetime
         Assert.True(_simulator.CountApiRequests("/lro/") >= 3, "the operation was polled");
     }
 
+    [Theory]
+    [InlineData("/demo/lro/../echo")]
+    [InlineData("/demo/lro/%2e%2e/echo")]
+    [InlineData("/demo/lro/..%2fecho")]
+    [InlineData("/demo/../other-api/lro/x")]
+    [InlineData("/other-api/lro/x")]
+    [InlineData("/demo/admin/secrets")]
+    [InlineData("/demo/lro//x")]
+    [InlineData("http://evil.example/demo/lro/x")]
+    [InlineData("http://user@127.0.0.1/demo/lro/x")]
+    public async Task An_operation_url_outside_the_allowlist_or_base_path_is_never_fetched(string operationLocation)
+    {
+        var gatewayBefore = _simulator.GatewayRequestCount;
+        var started = await _host.SendAsync(HttpMethod.Post, $"api/jobs/demo/lro/start?seconds=5&operationLocation={Uri.EscapeDataString(operationLocation)}");
+
+        var done = await _host.WaitForJobAsync(started.StatusUrl, step: TimeSpan.FromSeconds(1));
+
+        Assert.Equal("failed", done.JobStatus);
+        Assert.Equal("InvalidResponse", done.Code);
+        Assert.Contains("not followed", done.Message.Replace("may not follow", "not followed", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal(gatewayBefore + 1, _simulator.GatewayRequestCount);
+        Assert.Equal(0, _simulator.CountApiRequests("/echo"));
+    }
+
+    [Fact]
+    public async Task An_operation_url_inside_the_allowlist_is_followed_with_its_query()
+    {
+        var started = await _host.SendAsync(HttpMethod.Post, $"api/jobs/demo/lro/start?seconds=1&operationLocation={Uri.EscapeDataString("/demo/items/1?view=full")}");
+
+        var done = await _host.WaitForJobAsync(started.StatusUrl, step: TimeSpan.FromSeconds(1));
+
+        Assert.Equal("succeeded", done.JobStatus);
+        Assert.Equal("1", done.Data.GetProperty("id").ToString());
+        Assert.Contains(_simulator.Requests, r => r.PathAndQuery == "/demo/items/1?view=full");
+    }
+
     [Fact]
     public async Task A_failed_upstream_operation_fails_the_job()
     {
@@ -203,6 +239,50 @@ public sealed class JobEndpointTests : IAsyncLifetime
         Assert.Equal("failed", done.JobStatus);
         Assert.Equal("UpstreamError", done.Code);
         Assert.Contains("simulated operation failed", done.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_full_in_memory_store_refuses_new_jobs_with_a_retryable_ServiceUnavailable()
+    {
+        await using var host = await IntermediaryHost.StartAsync(_simulator, new()
+        {
+            ["Intermediary:Upstreams:demo:AllowedPaths:3"] = "/jobs",
+            ["Intermediary:Jobs:Memory:MaxJobs"] = "2",
+        }, _clock);
+        await host.SendAsync(HttpMethod.Post, "api/jobs/demo/jobs/slow?seconds=600", r => r.Headers.Add("X-Job-Method", "GET"));
+        await host.SendAsync(HttpMethod.Post, "api/jobs/demo/jobs/slow?seconds=600", r => r.Headers.Add("X-Job-Method", "GET"));
+
+        var refused = await host.SendAsync(HttpMethod.Post, "api/jobs/demo/jobs/slow?seconds=1&errorMode=status", r => r.Headers.Add("X-Job-Method", "GET"));
+
+        Assert.Equal(503, refused.StatusCode);
+        Assert.Equal("ServiceUnavailable", refused.Code);
+        Assert.True(refused.Envelope.GetProperty("retryable").GetBoolean());
+        Assert.Equal("30", refused.Headers["Retry-After"]);
+        Assert.Contains("unfinished jobs", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_names_one_job_per_caller_and_a_new_one_once_its_job_expired()
+    {
+        void Start(HttpRequestMessage r)
+        {
+            r.Headers.Add("Idempotency-Key", "nightly-export");
+            r.Content = Json("""{"path":"/items/1"}""");
+        }
+
+        var first = await _host.SendAsync(HttpMethod.Post, "api/jobs/demo", Start);
+        await _host.WaitForJobAsync(first.StatusUrl);
+        var repeated = await _host.SendAsync(HttpMethod.Post, "api/jobs/demo", Start);
+        _clock.Advance(TimeSpan.FromHours(25));
+        var afterExpiry = await _host.SendAsync(HttpMethod.Post, "api/jobs/demo", Start);
+        var rerun = await _host.WaitForJobAsync(afterExpiry.StatusUrl);
+
+        Assert.Equal(first.StatusUrl, repeated.StatusUrl);
+        Assert.Equal("succeeded", repeated.JobStatus);
+        Assert.Equal(first.StatusUrl, afterExpiry.StatusUrl);
+        Assert.Equal("queued", afterExpiry.JobStatus);
+        Assert.Equal("succeeded", rerun.JobStatus);
+        Assert.Equal(2, _simulator.CountApiRequests("/items/1"));
     }
 
     [Fact]

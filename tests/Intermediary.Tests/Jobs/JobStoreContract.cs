@@ -43,26 +43,43 @@ public abstract class JobStoreContract
     }
 
     [Fact]
-    public async Task The_same_idempotency_hash_returns_the_first_job()
+    public async Task A_second_create_with_the_same_id_returns_the_first_job_unchanged()
     {
-        var first = NewJob() with { IdempotencyHash = "hash-1" };
-        var second = NewJob() with { IdempotencyHash = "hash-1" };
+        var id = JobRecord.IdFor("hash-1");
+        var first = NewJob(body: Encoding.UTF8.GetBytes("first")) with { Id = id };
+        var second = NewJob(body: Encoding.UTF8.GetBytes("second")) with { Id = id, CorrelationId = "other" };
 
         await Store.CreateAsync(first, default);
         var (job, created) = await Store.CreateAsync(second, default);
 
         Assert.False(created);
-        Assert.Equal(first.Id, job.Id);
-        Assert.Null(await Store.GetAsync(second.Id, default));
+        Assert.Equal("corr", job.CorrelationId);
+        Assert.Equal("first", Encoding.UTF8.GetString((await Store.GetAsync(id, default))!.Request.Body!));
     }
 
     [Fact]
-    public async Task Concurrent_creates_with_one_idempotency_hash_make_one_job()
+    public async Task A_duplicate_create_never_overwrites_the_first_jobs_large_request()
     {
-        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Store.CreateAsync(NewJob() with { IdempotencyHash = "race" }, default)));
+        var id = JobRecord.IdFor("large");
+        var first = NewJob(body: Encoding.UTF8.GetBytes(new string('1', 100_000))) with { Id = id };
+        var second = NewJob(body: Encoding.UTF8.GetBytes(new string('2', 100_000))) with { Id = id };
+
+        await Store.CreateAsync(first, default);
+        await Store.CreateAsync(second, default);
+        var read = await Store.GetAsync(id, default);
+
+        Assert.Equal(first.Request.Body, read!.Request.Body);
+    }
+
+    [Fact]
+    public async Task Concurrent_creates_with_one_id_make_one_job()
+    {
+        var id = JobRecord.IdFor("race");
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Store.CreateAsync(NewJob() with { Id = id, CorrelationId = $"c{i}" }, default)));
 
         Assert.Single(results, r => r.Created);
-        Assert.Single(results.Select(r => r.Job.Id).Distinct());
+        var winner = results.Single(r => r.Created).Job.CorrelationId;
+        Assert.All(results, r => Assert.Equal(winner, r.Job.CorrelationId));
     }
 
     [Fact]
@@ -114,20 +131,21 @@ public abstract class JobStoreContract
     }
 
     [Fact]
-    public async Task Purge_removes_expired_jobs_and_frees_their_idempotency_key()
+    public async Task Purge_removes_expired_jobs_and_frees_their_id()
     {
         var now = Clock.GetUtcNow();
-        var (expired, _) = await Store.CreateAsync(NewJob() with { IdempotencyHash = "purge-me", ExpiresAt = now.AddSeconds(-1), ResultJson = "{\"x\":\"" + new string('r', 40_000) + "\"}" }, default);
+        var id = JobRecord.IdFor("purge-me");
+        var (expired, _) = await Store.CreateAsync(NewJob() with { Id = id, ExpiresAt = now.AddSeconds(-1), ResultJson = "{\"x\":\"" + new string('r', 40_000) + "\"}" }, default);
         var (kept, _) = await Store.CreateAsync(NewJob(), default);
 
         var purged = await Store.PurgeExpiredAsync(now, default);
-        var (again, created) = await Store.CreateAsync(NewJob() with { IdempotencyHash = "purge-me" }, default);
+        var (again, created) = await Store.CreateAsync(NewJob() with { Id = id }, default);
 
         Assert.Equal(1, purged);
-        Assert.Null(await Store.GetAsync(expired.Id, default));
         Assert.NotNull(await Store.GetAsync(kept.Id, default));
         Assert.True(created);
-        Assert.NotEqual(expired.Id, again.Id);
+        Assert.Null(again.ResultJson);
+        Assert.Null((await Store.GetAsync(id, default))!.ResultJson);
     }
 
     [Fact]
@@ -207,6 +225,76 @@ public sealed class InMemoryJobStoreTests : JobStoreContract
         Clock.Advance(TimeSpan.FromSeconds(1));
 
         Assert.Equal(2, (await receiving)!.DeliveryCount);
+    }
+
+    [Fact]
+    public async Task A_full_store_evicts_the_job_that_finished_first_to_make_room()
+    {
+        var store = new InMemoryJobStore(new InMemoryStoreOptions { MaxJobs = 3 });
+        var finishedFirst = await FinishAsync(store, NewJob(), Clock.GetUtcNow());
+        var finishedLater = await FinishAsync(store, NewJob(), Clock.GetUtcNow().AddMinutes(1));
+        var (running, _) = await store.CreateAsync(NewJob() with { Status = JobStatus.Running }, default);
+
+        var (added, created) = await store.CreateAsync(NewJob(), default);
+
+        Assert.True(created);
+        Assert.Null(await store.GetAsync(finishedFirst.Id, default));
+        Assert.NotNull(await store.GetAsync(finishedLater.Id, default));
+        Assert.NotNull(await store.GetAsync(running.Id, default));
+        Assert.NotNull(await store.GetAsync(added.Id, default));
+        Assert.Equal(3, store.Count);
+    }
+
+    [Fact]
+    public async Task A_store_full_of_unfinished_jobs_refuses_new_ones_and_keeps_every_existing_one()
+    {
+        var store = new InMemoryJobStore(new InMemoryStoreOptions { MaxJobs = 2 });
+        var (queued, _) = await store.CreateAsync(NewJob(), default);
+        var (running, _) = await store.CreateAsync(NewJob() with { Status = JobStatus.Running }, default);
+
+        await Assert.ThrowsAsync<JobStoreFullException>(() => store.CreateAsync(NewJob(), default));
+
+        Assert.NotNull(await store.GetAsync(queued.Id, default));
+        Assert.NotNull(await store.GetAsync(running.Id, default));
+    }
+
+    [Fact]
+    public async Task The_byte_limit_counts_bodies_and_evicts_finished_jobs_for_a_large_one()
+    {
+        var store = new InMemoryJobStore(new InMemoryStoreOptions { MaxBytes = 1024 * 1024 });
+        var small = await FinishAsync(store, NewJob(body: new byte[300_000]), Clock.GetUtcNow());
+        var held = await FinishAsync(store, NewJob(body: new byte[300_000]), Clock.GetUtcNow().AddSeconds(1));
+
+        var (large, created) = await store.CreateAsync(NewJob(body: new byte[600_000]), default);
+
+        Assert.True(created);
+        Assert.Null(await store.GetAsync(small.Id, default));
+        Assert.NotNull(await store.GetAsync(held.Id, default));
+        Assert.NotNull(await store.GetAsync(large.Id, default));
+        Assert.InRange(store.Bytes, 900_000, 1024 * 1024);
+        await Assert.ThrowsAsync<JobStoreFullException>(() => store.CreateAsync(NewJob(body: new byte[2 * 1024 * 1024]), default));
+        Assert.NotNull(await store.GetAsync(held.Id, default));
+    }
+
+    [Fact]
+    public async Task A_finishing_job_keeps_its_result_even_past_the_byte_limit()
+    {
+        var store = new InMemoryJobStore(new InMemoryStoreOptions { MaxBytes = 1024 * 1024 });
+        var older = await FinishAsync(store, NewJob(body: new byte[200_000]), Clock.GetUtcNow());
+        var (running, _) = await store.CreateAsync(NewJob() with { Status = JobStatus.Running }, default);
+        var result = "{\"data\":\"" + new string('r', 600_000) + "\"}";
+
+        var finished = await store.TryReplaceAsync(running with { Status = JobStatus.Succeeded, ResultJson = result }, default);
+
+        Assert.NotNull(finished);
+        Assert.Equal(result, (await store.GetAsync(running.Id, default))!.ResultJson);
+        Assert.Null(await store.GetAsync(older.Id, default));
+    }
+
+    private static async Task<JobRecord> FinishAsync(InMemoryJobStore store, JobRecord job, DateTimeOffset completedAt)
+    {
+        var (created, _) = await store.CreateAsync(job, default);
+        return (await store.TryReplaceAsync(created with { Status = JobStatus.Succeeded, CompletedAt = completedAt, ResultJson = "{}" }, default))!;
     }
 }
 

@@ -90,4 +90,45 @@ public sealed class RequestPathTests
     {
         Assert.Equal(valid, RequestPath.IsValidAllowedPrefix(prefix));
     }
+
+    private static readonly Uri s_base = new("https://apim.example/orders/");
+
+    [Theory]
+    [InlineData("https://apim.example/orders/items/7/status", "/items/7/status", null)]
+    [InlineData("/orders/items/7?api-version=2", "/items/7", "?api-version=2")]
+    [InlineData("items/7", "/items/7", null)]
+    [InlineData("https://APIM.example/orders/faults/x", "/faults/x", null)]
+    public void A_location_under_the_base_path_and_allowlist_is_followed_from_its_checked_parts(string location, string path, string? query)
+    {
+        var check = RequestPath.CheckLocation(s_base, location, s_allowed);
+
+        Assert.Null(check.Problem);
+        Assert.Equal(path, check.Path);
+        Assert.Equal(query, check.Query);
+    }
+
+    [Theory]
+    [InlineData("https://other.example/orders/items/1", "another host")]
+    [InlineData("http://apim.example/orders/items/1", "another host")]
+    [InlineData("https://apim.example:8443/orders/items/1", "another host")]
+    [InlineData("https://user:pw@apim.example/orders/items/1", "another host")]
+    [InlineData("/orders/items/../admin", "'..'")]
+    [InlineData("https://apim.example/orders/items/../../billing/items", "'..'")]
+    [InlineData("/orders/items/%2e%2e/admin", "encoded")]
+    [InlineData("/orders/items%2fadmin", "encoded")]
+    [InlineData("/orders/items//x", "empty segments")]
+    [InlineData("/orders/items\\x", "backslashes")]
+    [InlineData("/billing/items/1", "outside its own base path")]
+    [InlineData("/ordersX/items/1", "outside its own base path")]
+    [InlineData("/orders/admin", "is not allowed")]
+    [InlineData("/orders/faults", "is not allowed")]
+    [InlineData("/orders/items/%252e%252e", "double encoding")]
+    public void A_location_elsewhere_or_with_traversal_is_refused_for_the_reason_that_applies(string location, string reason)
+    {
+        var check = RequestPath.CheckLocation(s_base, location, s_allowed);
+
+        Assert.NotNull(check.Problem);
+        Assert.Null(check.Path);
+        Assert.Contains(reason, check.Problem, StringComparison.Ordinal);
+    }
 }
