@@ -60,7 +60,9 @@ passed=0 failed=0 skipped=0 status=0
 for project in tests/*/*.Tests.csproj; do
   name="$(basename "$project" .csproj)"
   log="$results_dir/$name.log"
+  # A test that hangs is stopped after 10 minutes and reported by name (no dump), instead of holding CI to its limit.
   dotnet test "$project" -c "$configuration" --no-build --nologo \
+    --blame-hang-timeout 10m --blame-hang-dump-type none \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results_dir" 2>&1 | tee "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   summary="$(grep -E '(Passed|Failed)! +- +Failed: ' "$log" | tail -n 1)"

@@ -4,7 +4,7 @@ namespace Intermediary.Server;
 
 /// <summary>
 /// Kestrel's own limits for the Server host, chosen so slow or oversized clients cannot starve other callers.
-/// Each applies unless the same key is set under <c>Kestrel:Limits</c> in configuration. The request line and
+/// Configuration under <c>Kestrel:Limits</c> overrides each of them. The request line and
 /// header limits sit above the service's own (<c>MaxRequestTargetLength</c>, <c>MaxRequestHeadersBytes</c>), so
 /// requests between the two get an envelope and only larger ones get Kestrel's bare refusal.
 /// </summary>
@@ -25,24 +25,17 @@ internal static class KestrelLimits
     /// <summary>An idle kept-alive connection is closed after this.</summary>
     public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(120);
 
+    /// <summary>Sets the defaults above, then whatever <c>Kestrel:Limits</c> in configuration says (e.g. <c>Kestrel__Limits__RequestHeadersTimeout</c>).</summary>
     public static void Apply(KestrelServerOptions kestrel, IConfiguration configuration)
     {
-        var configured = configuration.GetSection("Kestrel:Limits");
         var limits = kestrel.Limits;
-        Default(configured, nameof(limits.MaxConcurrentConnections), () => limits.MaxConcurrentConnections = MaxConcurrentConnections);
-        Default(configured, nameof(limits.RequestHeadersTimeout), () => limits.RequestHeadersTimeout = RequestHeadersTimeout);
-        Default(configured, nameof(limits.MaxRequestLineSize), () => limits.MaxRequestLineSize = MaxRequestLineSize);
-        Default(configured, nameof(limits.MaxRequestHeadersTotalSize), () => limits.MaxRequestHeadersTotalSize = MaxRequestHeadersTotalSize);
-        Default(configured, nameof(limits.KeepAliveTimeout), () => limits.KeepAliveTimeout = KeepAliveTimeout);
+        limits.MaxConcurrentConnections = MaxConcurrentConnections;
+        limits.RequestHeadersTimeout = RequestHeadersTimeout;
+        limits.MaxRequestLineSize = MaxRequestLineSize;
+        limits.MaxRequestHeadersTotalSize = MaxRequestHeadersTotalSize;
+        limits.KeepAliveTimeout = KeepAliveTimeout;
         // MinRequestBodyDataRate stays Kestrel's: 240 bytes/s after a 5 s grace period, then 408 (a Timeout envelope).
+        configuration.GetSection("Kestrel:Limits").Bind(limits);
         kestrel.AddServerHeader = false;
-    }
-
-    private static void Default(IConfigurationSection configured, string key, Action apply)
-    {
-        if (configured[key] is null)
-        {
-            apply();
-        }
     }
 }

@@ -107,6 +107,9 @@ public sealed class ApimSimulator : IAsyncDisposable
     /// <summary>Long-running operations started with POST /demo/lro/start (that reached the backend) since start or <see cref="Reset"/>.</summary>
     public int LroOperationCount => _operations.Started;
 
+    /// <summary>Raw request targets (path and query as sent) of the last 200,000 requests under /demo, checked or not.</summary>
+    public IReadOnlyList<string> GatewayTargets => _traffic.Targets;
+
     /// <summary>Snapshot of the last 5000 requests that reached the demo API, oldest first.</summary>
     public IReadOnlyList<RecordedRequest> Requests => _traffic.Recorded;
 

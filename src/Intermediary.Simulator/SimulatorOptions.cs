@@ -35,6 +35,12 @@ public sealed class SimulatorOptions
     /// <summary>Client id the simulated managed identity reports (and puts in its tokens' appid).</summary>
     public string ManagedIdentityClientId { get; set; } = "99999999-8888-7777-6666-555555555555";
 
+    /// <summary>
+    /// When false the gateway skips validate-jwt (an API protected by its subscription key only), for callers that
+    /// cannot trust the simulator's self-signed token endpoint, e.g. a service started as a separate process.
+    /// </summary>
+    public bool RequireBearerToken { get; set; } = true;
+
     /// <summary>Lifetime of issued access tokens.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 

@@ -104,7 +104,7 @@ public static class IntermediaryServiceCollectionExtensions
             ? new AzureJobStore(sp.GetRequiredService<AzureStorageClients>())
             : new InMemoryJobStore(Jobs(sp).Memory));
         services.TryAddSingleton<IJobQueue>(sp => Jobs(sp).Store == JobStoreKind.AzureStorage
-            ? new AzureJobQueue(sp.GetRequiredService<AzureStorageClients>(), Jobs(sp).Storage, sp.GetRequiredService<TimeProvider>())
+            ? new AzureJobQueue(sp.GetRequiredService<AzureStorageClients>(), Jobs(sp).Storage, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AzureJobQueue>>())
             : new InMemoryJobQueue(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<RunningJobs>();
         services.TryAddSingleton<OperationFollower>();

@@ -18,7 +18,7 @@ internal sealed class ApimGateway(
 
     public async Task HandleAsync(HttpContext context)
     {
-        traffic.CountGatewayRequest();
+        traffic.CountGatewayRequest(context);
         context.Response.Headers[RequestIdHeader] = Guid.NewGuid().ToString();
 
         // APIM matches the operation before running its policies, so an unknown operation is a 404 even without a key.
@@ -37,7 +37,7 @@ internal sealed class ApimGateway(
             return;
         }
 
-        var jwtRejection = jwtPolicy.Validate(context.Request.Headers.Authorization);
+        var jwtRejection = options.RequireBearerToken ? jwtPolicy.Validate(context.Request.Headers.Authorization) : null;
         if (jwtRejection is not null)
         {
             context.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer error=\"invalid_token\"";

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Intermediary.Simulator.Gateway;
 
@@ -6,8 +7,10 @@ namespace Intermediary.Simulator.Gateway;
 internal sealed class GatewayTraffic
 {
     private const int MaxRecorded = 5000;
+    private const int MaxTargets = 200_000;
 
     private readonly ConcurrentQueue<RecordedRequest> _recorded = new();
+    private readonly ConcurrentQueue<string> _targets = new();
     private readonly ConcurrentDictionary<string, int> _apiRequestsByPath = new(StringComparer.Ordinal);
     private int _gatewayRequests;
     private int _apiRequests;
@@ -21,7 +24,18 @@ internal sealed class GatewayTraffic
 
     public IReadOnlyList<RecordedRequest> Recorded => _recorded.ToArray();
 
-    public void CountGatewayRequest() => Interlocked.Increment(ref _gatewayRequests);
+    /// <summary>Raw request targets of everything that arrived under /demo (the last 200,000), before any check.</summary>
+    public IReadOnlyList<string> Targets => _targets.ToArray();
+
+    public void CountGatewayRequest(HttpContext context)
+    {
+        Interlocked.Increment(ref _gatewayRequests);
+        _targets.Enqueue(context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? $"{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}");
+        while (_targets.Count > MaxTargets)
+        {
+            _targets.TryDequeue(out _);
+        }
+    }
 
     /// <summary>Counts a request that passed the gateway's checks; <paramref name="apiPath"/> is the path after "/demo".</summary>
     public void RecordApiRequest(HttpRequest request, string apiPath)
@@ -51,5 +65,6 @@ internal sealed class GatewayTraffic
         Interlocked.Exchange(ref _apiRequests, 0);
         _apiRequestsByPath.Clear();
         _recorded.Clear();
+        _targets.Clear();
     }
 }

@@ -1,5 +1,6 @@
 using Azure;
 using Intermediary.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Intermediary.Jobs;
 
@@ -7,9 +8,10 @@ namespace Intermediary.Jobs;
 /// Dispatch through an Azure Storage queue: a received message is invisible for the visibility timeout (renewed
 /// while its job runs), reappears if the worker dies, and carries its dequeue count for poison detection.
 /// </summary>
-internal sealed class AzureJobQueue(AzureStorageClients clients, JobStorageOptions options, TimeProvider time) : IJobQueue
+internal sealed partial class AzureJobQueue(AzureStorageClients clients, JobStorageOptions options, TimeProvider time, ILogger<AzureJobQueue> logger) : IJobQueue
 {
     private static readonly TimeSpan s_maxIdleWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan s_maxOutageWait = TimeSpan.FromSeconds(10);
 
     public async Task EnqueueAsync(string jobId, CancellationToken cancellationToken)
     {
@@ -38,6 +40,14 @@ internal sealed class AzureJobQueue(AzureStorageClients clients, JobStorageOptio
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return null;
+            }
+            catch (RequestFailedException ex)
+            {
+                // Storage unreachable or refusing (restart, network, throttling): the worker waits and polls again
+                // rather than stopping the host; the log says why nothing is being dispatched.
+                LogReceiveFailed(logger, ex.Status, ex.ErrorCode ?? ex.GetType().Name);
+                await Task.Delay(idle, time, cancellationToken);
+                idle = TimeSpan.FromTicks(Math.Min(Math.Max(idle.Ticks * 2, TimeSpan.FromSeconds(1).Ticks), s_maxOutageWait.Ticks));
             }
         }
 
@@ -78,4 +88,7 @@ internal sealed class AzureJobQueue(AzureStorageClients clients, JobStorageOptio
     }
 
     private sealed record Receipt(string MessageId, string PopReceipt);
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "Receiving job messages failed (HTTP {Status}, {ErrorCode}); polling again shortly")]
+    private static partial void LogReceiveFailed(ILogger logger, int status, string errorCode);
 }

@@ -49,6 +49,8 @@ public sealed partial class JobRunner
     /// <summary>Identifies this worker's leases.</summary>
     public string WorkerId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
+    private const int StoreAttempts = 8;
+
     private JobOptions Jobs => _options.Value.Jobs;
 
     /// <param name="jobId">The message's content.</param>
@@ -155,7 +157,14 @@ public sealed partial class JobRunner
             outcome = Envelope.Failure(EnvelopeCode.Timeout, $"The job did not finish within its {Jobs.Timeout.TotalMinutes:0.#} minute budget.", EnvelopeSource.Network);
         }
 
-        var current = await _store.GetAsync(job.Id, CancellationToken.None);
+        // The upstream has answered: keep trying to store the outcome through a short store outage rather than
+        // lose it and have the job run (and call the upstream) again.
+        return await StoreWithRetriesAsync(job.Id, () => SaveOutcomeAsync(job.Id, outcome), shutdown);
+    }
+
+    private async Task<JobRunResult> SaveOutcomeAsync(string jobId, Envelope? outcome)
+    {
+        var current = await _store.GetAsync(jobId, CancellationToken.None);
         if (current is null || current.Status.IsTerminal() || current.LeaseOwner != WorkerId)
         {
             // Someone else owns it now (our lease lapsed); their result stands.
@@ -167,11 +176,11 @@ public sealed partial class JobRunner
         {
             if (await FinishAsync(current, result, CancellationToken.None) is not null)
             {
-                LogFinished(_logger, job.Id, result.Code);
+                LogFinished(_logger, jobId, result.Code);
                 return JobRunResult.Done;
             }
 
-            current = await _store.GetAsync(job.Id, CancellationToken.None);
+            current = await _store.GetAsync(jobId, CancellationToken.None);
             if (current is null || current.Status.IsTerminal())
             {
                 return JobRunResult.Done;
@@ -181,6 +190,28 @@ public sealed partial class JobRunner
         }
 
         return JobRunResult.Later(Jobs.PollInterval);
+    }
+
+    /// <summary>
+    /// Runs a store operation again after failures (0.5 s, doubling, up to 15 s between tries, about a minute in
+    /// all); the last failure propagates, and the message is delivered again. Stops waiting when the host stops.
+    /// </summary>
+    private async Task<T> StoreWithRetriesAsync<T>(string jobId, Func<Task<T>> operation, CancellationToken shutdown)
+    {
+        var delay = TimeSpan.FromMilliseconds(500);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await operation();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && attempt < StoreAttempts && !shutdown.IsCancellationRequested)
+            {
+                LogStoreRetry(_logger, ex, jobId, attempt);
+                await Task.Delay(delay, _time, shutdown);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(15).Ticks));
+            }
+        }
     }
 
     private async Task<Envelope> ExecuteAsync(JobRecord job, CancellationToken cancellationToken)
@@ -215,25 +246,39 @@ public sealed partial class JobRunner
             while (!stop.IsCancellationRequested)
             {
                 await Task.Delay(interval, _time, stop);
-                var job = await _store.GetAsync(jobId, stop);
-                if (job is null || job.Status.IsTerminal() || job.LeaseOwner != WorkerId)
+                if (await RenewLeaseAsync(jobId, stop) is false)
                 {
                     await execution.CancelAsync();
                     return;
                 }
-
-                if (job.CancelRequested)
-                {
-                    await execution.CancelAsync();
-                    return;
-                }
-
-                var now = _time.GetUtcNow();
-                await _store.TryReplaceAsync(job with { LeaseExpiresAt = now + Jobs.LeaseDuration, UpdatedAt = now }, stop);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>False when the run must stop (cancel requested, lease lost, job gone); null when the store could not be reached.</summary>
+    private async Task<bool?> RenewLeaseAsync(string jobId, CancellationToken stop)
+    {
+        try
+        {
+            var job = await _store.GetAsync(jobId, stop);
+            if (job is null || job.Status.IsTerminal() || job.LeaseOwner != WorkerId || job.CancelRequested)
+            {
+                return false;
+            }
+
+            var now = _time.GetUtcNow();
+            await _store.TryReplaceAsync(job with { LeaseExpiresAt = now + Jobs.LeaseDuration, UpdatedAt = now }, stop);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The store is unreachable for now: the run goes on. If the outage outlasts the lease, another worker
+            // may take the job over, and this one stops at its next renewal, when it sees that.
+            LogHeartbeatFailed(_logger, ex, jobId);
+            return null;
         }
     }
 
@@ -265,6 +310,12 @@ public sealed partial class JobRunner
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Job {JobId} failed as poison after {Deliveries} deliveries")]
     private static partial void LogPoisoned(ILogger logger, string jobId, int deliveries);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Could not renew the lease of job {JobId}; the run goes on")]
+    private static partial void LogHeartbeatFailed(ILogger logger, Exception exception, string jobId);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Storing the outcome of job {JobId} failed (try {Attempt}); trying again")]
+    private static partial void LogStoreRetry(ILogger logger, Exception exception, string jobId, int attempt);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Job {JobId} finished: {Code}")]
     private static partial void LogFinished(ILogger logger, string jobId, EnvelopeCode code);

@@ -12,14 +12,61 @@ namespace Intermediary.Tests.Infrastructure;
 /// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
+    private AzuriteProcess? _azurite;
+
+    public string ConnectionString => _azurite?.ConnectionString ?? "";
+
+    public async Task InitializeAsync() => _azurite = await AzuriteProcess.StartAsync(persistIn: null);
+
+    /// <summary>Storage settings with names unique to one test, so tests never see each other's jobs.</summary>
+    public JobStorageOptions FreshStorage() => _azurite!.FreshStorage();
+
+    public Task DisposeAsync()
+    {
+        _azurite?.Stop();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// One Azurite process: in memory, or persisted to a folder so that it can be stopped (killed) and started again
+/// on the same ports with its data intact — a storage outage and recovery, for the fault tests.
+/// </summary>
+public sealed class AzuriteProcess
+{
     // Azurite's well-known development account; it is public and only ever valid against the emulator.
     private const string Account = "devstoreaccount1";
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private readonly string? _location;
+    private readonly (int Blob, int Queue, int Table) _ports;
     private Process? _process;
 
-    public string ConnectionString { get; private set; } = "";
+    private AzuriteProcess(string? location)
+    {
+        _location = location;
+        _ports = (FreePort(), FreePort(), FreePort());
+        ConnectionString = ConnectionStringFor(_ports.Blob, _ports.Queue, _ports.Table);
+    }
 
-    public async Task InitializeAsync()
+    public string ConnectionString { get; }
+
+    public (int Blob, int Queue, int Table) Ports => _ports;
+
+    /// <summary>The emulator account at these ports (e.g. of proxies in front of it).</summary>
+    public static string ConnectionStringFor(int blob, int queue, int table) =>
+        $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={AccountKey};"
+        + $"BlobEndpoint=http://127.0.0.1:{blob}/{Account};QueueEndpoint=http://127.0.0.1:{queue}/{Account};TableEndpoint=http://127.0.0.1:{table}/{Account};";
+
+    /// <param name="persistIn">A folder to keep data in across restarts; null keeps everything in memory.</param>
+    public static async Task<AzuriteProcess> StartAsync(string? persistIn)
+    {
+        var azurite = new AzuriteProcess(persistIn);
+        await azurite.StartAgainAsync();
+        return azurite;
+    }
+
+    /// <summary>Starts the process (again) on the same ports and data folder.</summary>
+    public async Task StartAgainAsync()
     {
         var executable = Environment.GetEnvironmentVariable("AZURITE_PATH")
             ?? Path.Combine(SampleSettingsTests.RepositoryRoot(), "eng", "azurite", "node_modules", ".bin", "azurite");
@@ -29,7 +76,6 @@ public sealed class AzuriteFixture : IAsyncLifetime
                 $"Azurite was not found at {executable}. Run ./test.sh (it installs Azurite with npm into eng/azurite) or set AZURITE_PATH.");
         }
 
-        var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
         var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
@@ -38,11 +84,11 @@ public sealed class AzuriteFixture : IAsyncLifetime
         };
         foreach (var argument in new[]
         {
-            "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
-            "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
-            "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
-            "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
-        })
+            "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl", "--disableTelemetry",
+            "--blobHost", "127.0.0.1", "--blobPort", $"{_ports.Blob}",
+            "--queueHost", "127.0.0.1", "--queuePort", $"{_ports.Queue}",
+            "--tableHost", "127.0.0.1", "--tablePort", $"{_ports.Table}",
+        }.Concat(_location is null ? ["--inMemoryPersistence"] : ["--location", _location]))
         {
             start.ArgumentList.Add(argument);
         }
@@ -52,13 +98,10 @@ public sealed class AzuriteFixture : IAsyncLifetime
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        foreach (var port in new[] { blob, queue, table })
+        foreach (var port in new[] { _ports.Blob, _ports.Queue, _ports.Table })
         {
             await WaitForPortAsync(port);
         }
-
-        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={AccountKey};"
-            + $"BlobEndpoint=http://127.0.0.1:{blob}/{Account};QueueEndpoint=http://127.0.0.1:{queue}/{Account};TableEndpoint=http://127.0.0.1:{table}/{Account};";
     }
 
     /// <summary>Storage settings with names unique to one test, so tests never see each other's jobs.</summary>
@@ -75,7 +118,35 @@ public sealed class AzuriteFixture : IAsyncLifetime
         };
     }
 
-    public Task DisposeAsync()
+    /// <summary>
+    /// Stops the process as a service restart does (SIGTERM), so Azurite writes its data to the folder first: a
+    /// storage outage, not a storage failure that loses committed writes (which real Azure Storage does not).
+    /// </summary>
+    public async Task StopGracefullyAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            using var signal = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await signal!.WaitForExitAsync();
+            using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await process.WaitForExitAsync(exited.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                var connections = Process.Start(new ProcessStartInfo("ss", "-tnp") { RedirectStandardOutput = true })!;
+                var listing = await connections.StandardOutput.ReadToEndAsync();
+                throw new TimeoutException($"Azurite did not stop within 30 s of SIGTERM; open connections:\n{listing}");
+            }
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Kills the process (and its children) at once, as a crash would.</summary>
+    public void Stop()
     {
         if (_process is { HasExited: false })
         {
@@ -84,7 +155,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
 
         _process?.Dispose();
-        return Task.CompletedTask;
+        _process = null;
     }
 
     private async Task WaitForPortAsync(int port)
@@ -111,7 +182,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         throw new TimeoutException($"Azurite did not listen on port {port} within 30 s.");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -307,7 +307,7 @@ public sealed class AzureJobStoreTests : JobStoreContract
         Storage = azurite.FreshStorage();
         var clients = new AzureStorageClients(Storage);
         Store = new AzureJobStore(clients);
-        Queue = new AzureJobQueue(clients, Storage, TimeProvider.System);
+        Queue = new AzureJobQueue(clients, Storage, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AzureJobQueue>.Instance);
     }
 
     internal JobStorageOptions Storage { get; }

@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Intermediary.Tests.Configuration;
+
+namespace Intermediary.Tests.Infrastructure;
+
+/// <summary>
+/// The real Server host as a separate process (the build output of src/Intermediary.Server, configured only through
+/// environment variables as in a container), so a test can kill it outright — SIGKILL, no shutdown code runs — and
+/// start it again on the same port.
+/// </summary>
+public sealed class ServerProcess : IDisposable
+{
+    public const string FunctionKey = "fault-suite-function-key-0123";
+    private readonly Dictionary<string, string?> _settings;
+    private readonly ConcurrentQueue<string> _output = new();
+    private Process? _process;
+
+    private ServerProcess(Dictionary<string, string?> settings)
+    {
+        _settings = settings;
+        BaseAddress = new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}/");
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>What the process wrote (stdout and stderr), for failure messages.</summary>
+    public string Output => string.Join('\n', _output);
+
+    /// <param name="settings">Configuration keys (<c>Intermediary:Upstreams:demo:BaseUrl</c> style); they become environment variables.</param>
+    public static async Task<ServerProcess> StartAsync(Dictionary<string, string?> settings)
+    {
+        var server = new ServerProcess(settings);
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    public async Task StartAgainAsync()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ServerAssembly());
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(BaseAddress.AbsoluteUri.TrimEnd('/'));
+        start.Environment["Intermediary__FunctionKeys__faults"] = FunctionKey;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in _settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("The server process did not start.");
+        _process.OutputDataReceived += (_, e) => Keep(e.Data);
+        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await WaitUntilAnsweringAsync();
+    }
+
+    /// <summary>SIGKILL: the process ends mid-whatever, as on a crash or an evicted instance.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public HttpRequestMessage Request(HttpMethod method, string pathAndQuery)
+    {
+        var request = new HttpRequestMessage(method, new Uri(BaseAddress, pathAndQuery));
+        request.Headers.Add("x-functions-key", FunctionKey);
+        return request;
+    }
+
+    public void Dispose() => Kill();
+
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            _output.Enqueue(line);
+            while (_output.Count > 2000)
+            {
+                _output.TryDequeue(out _);
+            }
+        }
+    }
+
+    private async Task WaitUntilAnsweringAsync()
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        for (var i = 0; i < 600; i++)
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException($"The server exited with code {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                using var probe = Request(HttpMethod.Get, "api/jobs/" + new string('0', 32));
+                using var response = await client.SendAsync(probe);
+                if (response.Content.Headers.ContentType?.MediaType == "application/json")
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"The server did not answer within 60 s:\n{Output}");
+    }
+
+    /// <summary>The Server host built alongside these tests, in the same configuration (Release under ./test.sh).</summary>
+    private static string ServerAssembly()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var path = Path.Combine(SampleSettingsTests.RepositoryRoot(), "src", "Intermediary.Server", "bin", configuration, "net10.0", "Intermediary.Server.dll");
+        return File.Exists(path)
+            ? path
+            : throw new InvalidOperationException($"{path} does not exist: build the solution (./test.sh does) before running the fault tests.");
+    }
+}
