@@ -38,7 +38,7 @@ Console.WriteLine($"""
     Demo API (Ocp-Apim-Subscription-Key + Authorization: Bearer required):
       GET  /demo/items            GET /demo/items/{"{id}"}       POST /demo/items {"{"}"name","price"{"}"}
       ANY  /demo/echo
-      GET  /demo/faults/status/{"{code}"}?retryAfter=N   /demo/faults/flaky?failures=N&status=503&key=K&retryAfter=S
+      GET  /demo/faults/status/{"{code}"}?retryAfter=N   GET|POST /demo/faults/flaky?failures=N&status=503&key=K&retryAfter=S
       GET  /demo/faults/html  slow?seconds=N  reset  invalid-json  ratelimit  quota  text  empty?status=N
       POST /demo/lro/start?seconds=5&style=operation|location&fail=true&operationLocation=URL   (optional JSON body, echoed as "input")
       GET  /demo/lro/operations/{"{id}"}   (style=operation: the Operation-Location status monitor)

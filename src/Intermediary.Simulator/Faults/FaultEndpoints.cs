@@ -31,7 +31,8 @@ internal sealed class FaultEndpoints(SimulatorOptions options, FlakyCounters fla
 
     public RequestDelegate? Match(string method, ReadOnlySpan<string> segments)
     {
-        if (!HttpMethods.IsGet(method))
+        // flaky also takes POST: a write that fails transiently is what retry safety (Idempotency-Key) is about.
+        if (!HttpMethods.IsGet(method) && !(HttpMethods.IsPost(method) && segments is ["flaky"]))
         {
             return null;
         }

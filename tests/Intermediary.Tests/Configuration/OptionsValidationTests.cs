@@ -54,6 +54,50 @@ public sealed class OptionsValidationTests
         Assert.Contains(Errors(settings), e => e.Contains(key, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Authorization")]
+    [InlineData("Proxy-Authorization")]
+    [InlineData("Cookie")]
+    [InlineData("Host")]
+    [InlineData("x-functions-key")]
+    [InlineData("Ocp-Apim-Subscription-Key")]
+    [InlineData("Ocp-Apim-Trace")]
+    [InlineData("Content-Length")]
+    [InlineData("Transfer-Encoding")]
+    [InlineData("Connection")]
+    [InlineData("Keep-Alive")]
+    [InlineData("Upgrade")]
+    [InlineData("Expect")]
+    [InlineData("TE")]
+    [InlineData("Trailer")]
+    [InlineData("Proxy-Connection")]
+    [InlineData("Forwarded")]
+    [InlineData("X-Forwarded-For")]
+    [InlineData("X-Forwarded-Host")]
+    [InlineData("X-Forwarded-Proto")]
+    [InlineData("x-correlation-id")]
+    [InlineData("traceparent")]
+    [InlineData("tracestate")]
+    [InlineData("X-Error-Mode")]
+    [InlineData("COOKIE")]
+    public void A_header_the_service_owns_cannot_be_configured_for_forwarding(string header)
+    {
+        var settings = new Dictionary<string, string?>(s_valid) { ["Intermediary:Upstreams:orders:ForwardedHeaders:0"] = header };
+
+        Assert.Contains(Errors(settings), e => e.Contains("ForwardedHeaders:0", StringComparison.Ordinal) && e.Contains("cannot be forwarded", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Bad Header")]
+    [InlineData("X-A\r\nX-B")]
+    [InlineData("")]
+    public void A_forwarded_header_that_is_not_a_header_name_is_named_by_its_key(string header)
+    {
+        var settings = new Dictionary<string, string?>(s_valid) { ["Intermediary:Upstreams:orders:ForwardedHeaders:0"] = header };
+
+        Assert.Contains(Errors(settings), e => e.Contains("ForwardedHeaders:0 is not a valid HTTP header name", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Certificate_credential_needs_a_certificate()
     {

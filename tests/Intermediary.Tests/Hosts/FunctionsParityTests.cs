@@ -71,8 +71,20 @@ public sealed class FunctionsParityTests
     {
         var runJob = FunctionMethods().Single(m => m.Identifier.Text == "RunJob");
 
-        Assert.Contains("QueueTrigger", runJob.ParameterList.ToString(), StringComparison.Ordinal);
-        Assert.Contains("runner.RunAsync(message.MessageText, (int)message.DequeueCount", runJob.ToString(), StringComparison.Ordinal);
+        var trigger = runJob.ParameterList.Parameters.Single(p => p.AttributeLists.SelectMany(l => l.Attributes).Any(a => a.Name.ToString() == "QueueTrigger"));
+        var message = trigger.Identifier.Text;
+        var run = runJob.DescendantNodes().OfType<InvocationExpressionSyntax>()
+            .Single(i => i.Expression is MemberAccessExpressionSyntax { Name.Identifier.Text: "RunAsync" } access
+                && ConstructorParameterTypes(runJob).GetValueOrDefault(((IdentifierNameSyntax)access.Expression).Identifier.Text) == "JobRunner");
+        var arguments = run.ArgumentList.Arguments.Select(a => a.Expression).ToList();
+
+        // The job id is the message's text and the delivery count its dequeue count, so poison detection sees redeliveries.
+        Assert.Equal("QueueMessage", trigger.Type?.ToString());
+        Assert.Equal($"{message}.MessageText", arguments[0].ToString());
+        Assert.Equal($"{message}.DequeueCount", Assert.IsType<CastExpressionSyntax>(arguments[1]).Expression.ToString());
+        Assert.Equal(3, arguments.Count);
+        // On shutdown an unfinished run must make the host deliver the message again: the function throws then.
+        Assert.NotEmpty(runJob.DescendantNodes().OfType<ThrowStatementSyntax>());
     }
 
     [Fact]

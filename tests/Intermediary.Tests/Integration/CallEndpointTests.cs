@@ -225,6 +225,50 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_callers_Idempotency_Key_reaches_the_upstream_and_makes_a_post_safe_to_retry()
+    {
+        var withKey = Key();
+        var withoutKey = Key();
+
+        var keyed = await Host.CallAsync(HttpMethod.Post, $"api/call/demo/faults/flaky?failures=1&key={withKey}",
+            r => r.Headers.Add("Idempotency-Key", withKey));
+        var unkeyed = await Host.CallAsync(HttpMethod.Post, $"api/call/demo/faults/flaky?failures=1&key={withoutKey}");
+
+        Assert.True(keyed.Ok, keyed.ToString());
+        Assert.Equal(2, keyed.Attempts);
+        Assert.All(fixture.Simulator.Requests.Where(r => r.PathAndQuery.Contains(withKey, StringComparison.Ordinal)),
+            r => Assert.Equal(withKey, r.Headers["Idempotency-Key"]));
+        Assert.Equal("ServiceUnavailable", unkeyed.Code);
+        Assert.Equal(1, unkeyed.Attempts);
+    }
+
+    [Fact]
+    public async Task Every_default_forwarded_header_reaches_the_upstream_with_its_value()
+    {
+        var marker = Key();
+        var response = await Host.CallAsync(HttpMethod.Post, $"api/call/demo/echo?m={marker}", r =>
+        {
+            r.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+            r.Headers.Add("Accept", "application/json");
+            r.Headers.Add("Accept-Language", "nl-NL");
+            r.Headers.TryAddWithoutValidation("If-Match", "\"v1\"");
+            r.Headers.TryAddWithoutValidation("If-None-Match", "\"v2\"");
+            r.Headers.Add("Idempotency-Key", marker);
+            r.Headers.Add("Prefer", "return=minimal");
+        });
+
+        Assert.True(response.Ok, response.ToString());
+        var sent = fixture.Simulator.Requests.Single(r => r.PathAndQuery.Contains(marker, StringComparison.Ordinal)).Headers;
+        Assert.Equal("application/json", sent["Accept"]);
+        Assert.Equal("nl-NL", sent["Accept-Language"]);
+        Assert.StartsWith("application/json", sent["Content-Type"], StringComparison.Ordinal);
+        Assert.Equal("\"v1\"", sent["If-Match"]);
+        Assert.Equal("\"v2\"", sent["If-None-Match"]);
+        Assert.Equal(marker, sent["Idempotency-Key"]);
+        Assert.Equal("return=minimal", sent["Prefer"]);
+    }
+
+    [Fact]
     public async Task Missing_or_wrong_caller_key_is_Unauthenticated_and_never_reaches_the_upstream()
     {
         var before = fixture.Simulator.GatewayRequestCount;

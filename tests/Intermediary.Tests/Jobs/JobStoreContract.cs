@@ -166,16 +166,27 @@ public abstract class JobStoreContract
     }
 
     [Fact]
-    public async Task A_renewed_message_can_still_be_completed()
+    public async Task A_received_message_is_not_delivered_again_while_it_is_held_renewed_or_after_it_is_completed()
     {
-        await Queue.EnqueueAsync(JobRecord.NewId(), default);
+        var id = JobRecord.NewId();
+        await Queue.EnqueueAsync(id, default);
         var message = await ReceiveAsync();
 
+        var whileHeld = await ReceiveWithinAsync(TimeSpan.FromMilliseconds(300));
         var renewed = await Queue.RenewAsync(message, default);
         await Queue.CompleteAsync(renewed, default);
+        var afterCompletion = await ReceiveWithinAsync(TimeSpan.FromMilliseconds(300));
 
-        using var nothing = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        Assert.Null(await Queue.ReceiveAsync(nothing.Token));
+        Assert.Equal(id, message.JobId);
+        Assert.Equal(id, renewed.JobId);
+        Assert.Null(whileHeld);
+        Assert.Null(afterCompletion);
+    }
+
+    private protected async Task<JobMessage?> ReceiveWithinAsync(TimeSpan wait)
+    {
+        using var timeout = new CancellationTokenSource(wait);
+        return await Queue.ReceiveAsync(timeout.Token);
     }
 
     private async Task<JobMessage> ReceiveAsync()
@@ -315,4 +326,55 @@ public sealed class AzureJobStoreTests : JobStoreContract
     private protected override IJobStore Store { get; }
 
     private protected override IJobQueue Queue { get; }
+
+    // Azure Storage's visibility timeout runs on its own (real) clock: these two tests wait for it, seconds at most.
+    [Fact]
+    public async Task Renewal_keeps_a_message_invisible_past_its_first_visibility_timeout()
+    {
+        var queue = ShortVisibilityQueue();
+        await queue.EnqueueAsync(JobRecord.NewId(), default);
+        var message = (await queue.ReceiveAsync(default))!;
+
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        var renewed = await queue.RenewAsync(message, default);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        using var shortWait = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var pastFirstTimeout = await queue.ReceiveAsync(shortWait.Token);
+        await queue.CompleteAsync(renewed, default);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        using var afterCompletion = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        Assert.Null(pastFirstTimeout);
+        Assert.Null(await queue.ReceiveAsync(afterCompletion.Token));
+    }
+
+    [Fact]
+    public async Task Without_renewal_or_completion_a_message_comes_back_with_its_delivery_count_raised()
+    {
+        var queue = ShortVisibilityQueue();
+        var id = JobRecord.NewId();
+        await queue.EnqueueAsync(id, default);
+        var first = (await queue.ReceiveAsync(default))!;
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var again = await queue.ReceiveAsync(wait.Token);
+
+        Assert.Equal(1, first.DeliveryCount);
+        Assert.Equal(id, again!.JobId);
+        Assert.Equal(2, again.DeliveryCount);
+    }
+
+    private AzureJobQueue ShortVisibilityQueue()
+    {
+        var storage = new JobStorageOptions
+        {
+            ConnectionString = Storage.ConnectionString,
+            TableName = Storage.TableName,
+            QueueName = Storage.QueueName + "-short",
+            ContainerName = Storage.ContainerName,
+            VisibilityTimeout = TimeSpan.FromSeconds(2),
+        };
+        return new AzureJobQueue(new AzureStorageClients(storage), storage, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AzureJobQueue>.Instance);
+    }
 }

@@ -131,4 +131,68 @@ public sealed class RequestPathTests
         Assert.Null(check.Path);
         Assert.Contains(reason, check.Problem, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("admin/secret-area/beyond-the-prefix-length")]
+    [InlineData("faultsX/long-enough-to-pass-a-length-check")]
+    [InlineData("faults")]
+    public void A_prefix_ending_in_a_slash_admits_only_what_is_below_it(string path)
+    {
+        var check = RequestPath.Check(path, null, ["/faults/"]);
+
+        Assert.False(check.IsAllowed, $"'{path}' passed /faults/");
+        Assert.Equal(EnvelopeCode.PathNotAllowed, check.Code);
+    }
+
+    [Theory]
+    [InlineData("itemsandmore")]
+    [InlineData("item")]
+    public void A_prefix_without_a_slash_admits_itself_and_below_but_not_longer_names(string path)
+    {
+        Assert.False(RequestPath.Check(path, null, ["/items"]).IsAllowed);
+        Assert.True(RequestPath.Check("items/x", null, ["/items"]).IsAllowed);
+    }
+
+    [Theory]
+    [InlineData("anything/at/all", true)]
+    [InlineData("x", true)]
+    [InlineData("a/../b", false)]
+    public void An_allowed_path_of_slash_admits_every_clean_path_and_no_traversal(string path, bool allowed)
+    {
+        var check = RequestPath.Check(path, null, ["/"]);
+
+        Assert.Equal(allowed, check.IsAllowed);
+    }
+
+    [Theory]
+    [InlineData("/api/call/demo/items?next=https://evil.example/")]
+    [InlineData("/api/call/demo/items?a=%2e%2e%2f&b=..&c=//&d=\\")]
+    public void The_raw_path_rules_leave_the_query_alone(string target) => Assert.Null(RequestPath.RawTargetProblem(target));
+
+    [Theory]
+    [InlineData("http://evil.example/api/call/demo/items", "origin-form")]
+    [InlineData("/api/call/demo/a\\b", "backslashes")]
+    [InlineData("/api/call/demo/%2e%2e/x", "encoded dots, slashes, backslashes or NUL")]
+    [InlineData("/api/call/demo/a%00b", "encoded dots, slashes, backslashes or NUL")]
+    [InlineData("/api/call/demo/../x", "'.' or '..' segments")]
+    [InlineData("/api/call/demo/./x", "'.' or '..' segments")]
+    [InlineData("/api/call/demo//x", "empty segments")]
+    public void Each_raw_target_rule_says_which_rule_refused(string target, string rule) =>
+        Assert.Contains(rule, RequestPath.RawTargetProblem(target), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("items/a\u0001b", "control characters")]
+    [InlineData("items/a\\b", "backslashes")]
+    [InlineData("items//b", "empty segments")]
+    [InlineData("items/%2e%2e", "double encoding")]
+    [InlineData("items/../x", "'.' or '..' segments")]
+    [InlineData("https:/evil.example", "absolute URL")]
+    [InlineData("/items", "empty segments")]
+    public void Each_decoded_path_rule_says_which_rule_refused(string path, string rule)
+    {
+        var check = RequestPath.Check(path, null, ["/"]);
+
+        Assert.Equal(EnvelopeCode.InvalidRequest, check.Code);
+        Assert.Contains(rule, check.Message, StringComparison.Ordinal);
+    }
 }

@@ -159,14 +159,134 @@ public sealed class ErrorClassifierTests
         Assert.True(result.Retryable);
     }
 
-    [Fact]
-    public void Empty_error_body_still_gets_a_clear_message()
+    [Theory]
+    [InlineData(500, "The upstream answered HTTP 500 (InternalServerError).")]
+    [InlineData(503, "The upstream is temporarily unavailable.")]
+    [InlineData(504, "The upstream gateway timed out.")]
+    [InlineData(502, "The upstream gateway could not reach its backend.")]
+    [InlineData(404, "The upstream could not find the requested resource.")]
+    [InlineData(401, "The upstream refused this service's credentials.")]
+    [InlineData(403, "The upstream does not allow this operation for this service.")]
+    [InlineData(429, "The upstream is rate limiting calls; wait and try again.")]
+    public void Empty_error_body_still_gets_the_message_for_its_status(int status, string message)
     {
-        var result = Classify(500, "", null);
+        var result = Classify(status, "", null);
 
-        Assert.Equal(EnvelopeCode.UpstreamError, result.Code);
-        Assert.False(string.IsNullOrWhiteSpace(result.Message));
+        Assert.Equal(message, result.Message);
         Assert.Null(result.Data);
+        Assert.Null(result.Upstream!.Message);
+    }
+
+    [Theory]
+    [InlineData(400, EnvelopeCode.BadRequest, false, 400)]
+    [InlineData(404, EnvelopeCode.NotFound, false, 404)]
+    [InlineData(408, EnvelopeCode.Timeout, true, 408)]
+    [InlineData(409, EnvelopeCode.Conflict, false, 409)]
+    [InlineData(410, EnvelopeCode.NotFound, false, 410)]
+    [InlineData(412, EnvelopeCode.Conflict, false, 412)]
+    [InlineData(413, EnvelopeCode.PayloadTooLarge, false, 413)]
+    [InlineData(418, EnvelopeCode.BadRequest, false, 418)]
+    [InlineData(422, EnvelopeCode.ValidationFailed, false, 422)]
+    [InlineData(429, EnvelopeCode.RateLimited, true, 429)]
+    [InlineData(500, EnvelopeCode.UpstreamError, true, 500)]
+    [InlineData(501, EnvelopeCode.UpstreamError, false, 501)]
+    [InlineData(502, EnvelopeCode.BadGateway, true, 502)]
+    [InlineData(503, EnvelopeCode.ServiceUnavailable, true, 503)]
+    [InlineData(504, EnvelopeCode.GatewayTimeout, true, 504)]
+    [InlineData(302, EnvelopeCode.UpstreamError, false, 502)]
+    [InlineData(401, EnvelopeCode.Unauthorized, false, 502)]
+    public void Every_failure_status_has_its_code_retryability_and_mirrored_status(int status, EnvelopeCode code, bool retryable, int mirrored)
+    {
+        var result = Classify(status, """{"error":{"code":"X","message":"m"}}""");
+
+        Assert.False(result.Ok);
+        Assert.Equal(code, result.Code);
+        Assert.Equal(retryable, result.Retryable);
+        Assert.Equal(mirrored, result.Status);
+        Assert.Equal(EnvelopeSource.Backend, result.Source);
+    }
+
+    [Fact]
+    public void A_gateway_403_that_is_not_about_quota_is_Forbidden()
+    {
+        var result = Classify(403, """{"statusCode":403,"message":"Forbidden: caller IP address is not allowed."}""");
+
+        Assert.Equal(EnvelopeCode.Forbidden, result.Code);
+        Assert.Equal(EnvelopeSource.Gateway, result.Source);
+    }
+
+    [Fact]
+    public void A_backend_403_that_mentions_quota_is_Forbidden_from_the_backend()
+    {
+        var result = Classify(403, """{"error":{"code":"QuotaPolicy","message":"Your plan's quota does not include exports."}}""");
+
+        Assert.Equal(EnvelopeCode.Forbidden, result.Code);
+        Assert.Equal(EnvelopeSource.Backend, result.Source);
+    }
+
+    [Fact]
+    public void A_backend_401_about_a_subscription_key_is_not_the_gateways_SubscriptionKeyInvalid()
+    {
+        var result = Classify(401, """{"error":{"code":"Denied","message":"Your subscription key tier cannot call this."}}""");
+
+        Assert.Equal(EnvelopeCode.Unauthorized, result.Code);
+        Assert.Equal(EnvelopeSource.Backend, result.Source);
+    }
+
+    [Fact]
+    public void A_gateway_401_without_token_words_does_not_ask_for_a_token_refresh()
+    {
+        var result = Classify(401, """{"statusCode":401,"message":"Access denied by the IP filter."}""");
+
+        Assert.Equal(EnvelopeCode.Unauthorized, result.Code);
+        Assert.False(result.TokenRejected);
+    }
+
+    [Fact]
+    public void A_timeout_is_a_retryable_failure_from_the_network()
+    {
+        var result = ErrorClassifier.Classify(new Polly.Timeout.TimeoutRejectedException("t", TimeSpan.FromSeconds(3)), "demo");
+
+        Assert.False(result.Ok);
+        Assert.True(result.Retryable);
+        Assert.Equal(EnvelopeSource.Network, result.Source);
+    }
+
+    [Fact]
+    public void A_network_error_is_a_retryable_failure_with_status_502()
+    {
+        var result = ErrorClassifier.Classify(new IOException("reset"), "demo");
+
+        Assert.False(result.Ok);
+        Assert.True(result.Retryable);
+        Assert.Equal(502, result.Status);
+        Assert.Equal(EnvelopeCode.NetworkError, result.Code);
+    }
+
+    [Fact]
+    public void An_open_circuit_is_retryable_after_the_breakers_own_wait_or_five_seconds()
+    {
+        var withWait = ErrorClassifier.Classify(new Polly.CircuitBreaker.BrokenCircuitException("open", TimeSpan.FromSeconds(12)), "demo");
+        var withoutWait = ErrorClassifier.Classify(new Polly.CircuitBreaker.BrokenCircuitException("open"), "demo");
+
+        Assert.False(withWait.Ok);
+        Assert.Equal(EnvelopeCode.CircuitOpen, withWait.Code);
+        Assert.True(withWait.Retryable);
+        Assert.Equal(503, withWait.Status);
+        Assert.Equal(TimeSpan.FromSeconds(12), withWait.RetryAfter);
+        Assert.Equal(TimeSpan.FromSeconds(5), withoutWait.RetryAfter);
+        Assert.Contains("'demo'", withWait.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Anything_else_thrown_is_an_InternalError_that_is_not_retried()
+    {
+        var result = ErrorClassifier.Classify(new InvalidOperationException("bug"), "demo");
+
+        Assert.Equal(EnvelopeCode.InternalError, result.Code);
+        Assert.False(result.Retryable);
+        Assert.False(result.Ok);
+        Assert.DoesNotContain("bug", result.Message, StringComparison.Ordinal);
     }
 
     [Fact]

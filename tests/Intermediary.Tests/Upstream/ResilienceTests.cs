@@ -1,6 +1,7 @@
 using System.Net;
 using Intermediary.Envelopes;
 using Intermediary.Tests.Infrastructure;
+using Intermediary.Upstream;
 
 namespace Intermediary.Tests.Upstream;
 
@@ -74,6 +75,45 @@ public sealed class ResilienceTests
         Assert.Equal(3, envelope.Attempts);
         Assert.Equal(3, envelope.RetryAfterSeconds);
         Assert.True(envelope.DurationMs < 4000, $"duration {envelope.DurationMs} ms should be inside the 4 s budget");
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.RequestTimeout)]
+    [InlineData(HttpStatusCode.GatewayTimeout)]
+    [InlineData(HttpStatusCode.BadGateway)]
+    [InlineData(HttpStatusCode.InternalServerError)]
+    [InlineData(HttpStatusCode.TooManyRequests)]
+    public async Task Every_transient_status_is_retried_for_a_get(HttpStatusCode status)
+    {
+        var handler = new ScriptedHandler((_, n, _) => Task.FromResult(n == 1
+            ? ScriptedHandler.Json(status, Busy)
+            : ScriptedHandler.Json(HttpStatusCode.OK, "[]")));
+        using var harness = new UpstreamHarness(handler);
+
+        var envelope = await harness.SendAsync(HttpMethod.Get);
+
+        Assert.True(envelope.Ok, envelope.Message);
+        Assert.Equal(2, envelope.Attempts);
+    }
+
+    [Fact]
+    public async Task A_caller_that_cancels_during_the_backoff_wait_gets_no_further_attempt()
+    {
+        var handler = new ScriptedHandler((_, _, _) => Task.FromResult(ScriptedHandler.Json(HttpStatusCode.ServiceUnavailable, Busy)));
+        using var harness = new UpstreamHarness(handler);
+        using var caller = new CancellationTokenSource();
+        var request = new UpstreamRequest("api", HttpMethod.Get, "/items", null, [], null, "corr-cancel");
+
+        var sending = harness.Client.SendAsync(request, budget: null, caller.Token);
+        await Eventually.True(() => harness.Clock.PendingWaits(due => due < TimeSpan.FromSeconds(10)).Count > 0, "the first backoff wait started");
+        await caller.CancelAsync();
+        var result = await sending;
+
+        Assert.Equal(1, handler.Count);
+        Assert.Equal(EnvelopeCode.Timeout, result.Envelope.Code);
+        Assert.Equal(499, result.Envelope.Status);
+        Assert.Equal(1, result.Envelope.Attempts);
+        Assert.Contains("canceled", result.Envelope.Message, StringComparison.Ordinal);
     }
 
     [Fact]

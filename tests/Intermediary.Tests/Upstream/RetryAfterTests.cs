@@ -21,6 +21,17 @@ public sealed class RetryAfterTests
     public void Azure_retry_after_ms_is_preferred() =>
         Assert.Equal(TimeSpan.FromMilliseconds(1500), Parse(new() { ["Retry-After"] = "30", ["retry-after-ms"] = "1500" }));
 
+    [Fact]
+    public void X_ms_retry_after_ms_is_honoured_too() =>
+        Assert.Equal(TimeSpan.FromMilliseconds(250), Parse(new() { ["Retry-After"] = "30", ["x-ms-retry-after-ms"] = "250" }));
+
+    [Fact]
+    public void A_negative_or_unreadable_millisecond_header_falls_back_to_retry_after() =>
+        Assert.Equal(TimeSpan.FromSeconds(30), Parse(new() { ["Retry-After"] = "30", ["retry-after-ms"] = "-1", ["x-ms-retry-after-ms"] = "soon" }));
+
+    [Fact]
+    public void No_header_means_no_wait() => Assert.Null(Parse([]));
+
     [Theory]
     [InlineData("soon")]
     [InlineData("-5")]
