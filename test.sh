@@ -40,19 +40,46 @@ echo "== formatting"
 dotnet format Intermediary.Tests.slnf --verify-no-changes --no-restore -v quiet || fail "code is not formatted: run 'dotnet format Intermediary.sln'"
 
 echo "== Functions project"
-# Built whenever its packages can be restored. A registry without the isolated-worker packages is the one case
-# that is skipped, and it says so; any other failure (a compile error, a bad reference) fails the run.
+# Built and published whenever its packages can be restored; the published app is what the host tests run.
+# A registry without the isolated-worker packages is the one case that is skipped (a failure under CI=true);
+# any other failure (a compile error, a bad reference) fails the run.
 functions=src/Intermediary.Functions/Intermediary.Functions.csproj
+functions_available=false
 if restore_log="$(dotnet restore "$functions" 2>&1)"; then
   # TreatWarningsAsErrors comes from Directory.Build.props; no -warnaserror here, because the Functions SDK's
   # generated extension project would turn this registry's NU1603 version notices into errors.
   dotnet build "$functions" -c "$configuration" --no-restore -nologo -v minimal || fail "the Functions project does not build"
   dotnet format "$functions" --verify-no-changes --no-restore -v quiet || fail "the Functions project is not formatted"
+  export FUNCTIONS_APP_PATH="$(pwd)/artifacts/functions-app"
+  rm -rf "$FUNCTIONS_APP_PATH"
+  dotnet publish "$functions" -c "$configuration" --no-build -nologo -v quiet -o "$FUNCTIONS_APP_PATH" || fail "the Functions project does not publish"
+  functions_available=true
 elif grep -Eq "NU110[123].*Microsoft\.Azure\.Functions\.Worker" <<<"$restore_log"; then
+  [ "${CI:-}" = "true" ] && fail "the isolated-worker packages cannot be restored; under CI=true the Functions project is required"
   echo "SKIPPED: Functions project (worker packages not available)"
 else
   echo "$restore_log" >&2
   fail "the Functions project could not be restored"
+fi
+
+echo "== Functions host"
+# The host tests run the published app under a real Functions host, found in this order: FUNCTIONS_HOST_PATH,
+# the functions-host build next to this repository (../shared/functions-host/run), Core Tools' func on PATH.
+if [ -z "${FUNCTIONS_HOST_PATH:-}" ]; then
+  if [ -f ../shared/functions-host/run ]; then
+    FUNCTIONS_HOST_PATH="$(cd ../shared/functions-host && pwd)/run"
+  elif command -v func >/dev/null; then
+    FUNCTIONS_HOST_PATH="$(command -v func)"
+  fi
+fi
+host_filter=""
+if [ "$functions_available" != true ] || [ -z "${FUNCTIONS_HOST_PATH:-}" ] || [ ! -e "$FUNCTIONS_HOST_PATH" ]; then
+  [ "${CI:-}" = "true" ] && fail "no Functions host found (set FUNCTIONS_HOST_PATH, or install Core Tools); under CI=true the host tests are required"
+  echo "SKIPPED: Functions host tests (no Functions host found)"
+  host_filter="Category!=FunctionsHost"
+else
+  export FUNCTIONS_HOST_PATH
+  echo "Functions host: $FUNCTIONS_HOST_PATH"
 fi
 
 echo "== tests"
@@ -61,7 +88,7 @@ for project in tests/*/*.Tests.csproj; do
   name="$(basename "$project" .csproj)"
   log="$results_dir/$name.log"
   # A test that hangs is stopped after 10 minutes and reported by name (no dump), instead of holding CI to its limit.
-  dotnet test "$project" -c "$configuration" --no-build --nologo \
+  dotnet test "$project" -c "$configuration" --no-build --nologo ${host_filter:+--filter "$host_filter"} \
     --blame-hang-timeout 10m --blame-hang-dump-type none \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results_dir" 2>&1 | tee "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
@@ -74,6 +101,11 @@ for project in tests/*/*.Tests.csproj; do
   p=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")
   s=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  if [ -n "$host_filter" ]; then
+    # Tests left out by the filter are counted as skipped, so the summary never hides them.
+    left_out=$(dotnet test "$project" -c "$configuration" --no-build --nologo --list-tests --filter "Category=FunctionsHost" 2>/dev/null | grep -c '^    ')
+    skipped=$((skipped + left_out))
+  fi
 done
 
 if [ "$skipped" -gt 0 ]; then

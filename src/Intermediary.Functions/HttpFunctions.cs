@@ -8,7 +8,8 @@ namespace Intermediary.Functions;
 /// <summary>
 /// One HTTP function per endpoint, with the Server host's route templates (shared constants) and methods. Each is
 /// a single call into the core's handler; AuthorizationLevel.Function makes the Functions host check the caller's
-/// x-functions-key / ?code= before anything runs. No function is anonymous.
+/// x-functions-key / ?code= before anything runs. The one anonymous function is the catch-all, which only answers
+/// NotFound / MethodNotAllowed envelopes and calls nothing.
 /// </summary>
 internal sealed class HttpFunctions(CallHandler call, HealthHandler health, JobHandler jobs)
 {
@@ -54,4 +55,13 @@ internal sealed class HttpFunctions(CallHandler call, HealthHandler health, JobH
         [HttpTrigger(AuthorizationLevel.Function, "delete", Route = IntermediaryRoutes.Job)] HttpRequest request,
         string id) =>
         await jobs.CancelAsync(request.HttpContext, id);
+
+    /// <summary>
+    /// Every URL under /api that no other function takes (the host ranks a catch-all route last), and every wrong
+    /// method on one of ours: the same envelope as the Server host's fallback instead of the host's empty 404.
+    /// </summary>
+    [Function("Unmatched")]
+    public static IActionResult Unmatched(
+        [HttpTrigger(AuthorizationLevel.Anonymous, Route = "{*rest}")] HttpRequest request) =>
+        IntermediaryFallback.Answer(request.HttpContext);
 }

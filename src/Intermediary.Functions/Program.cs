@@ -20,7 +20,8 @@ builder.Services.AddIntermediary(builder.Configuration);
 
 // With the in-memory job store (local runs only) jobs run in this worker process; with Azure Storage the
 // queue-triggered RunJob function runs them.
-if (builder.Configuration.GetSection("Intermediary:Jobs").Get<JobOptions>()?.Store != JobStoreKind.AzureStorage)
+// Read as text: a misspelt value is reported by options validation (naming the key), not as a binder stack trace here.
+if (!string.Equals(builder.Configuration["Intermediary:Jobs:Store"], nameof(JobStoreKind.AzureStorage), StringComparison.OrdinalIgnoreCase))
 {
     builder.Services.AddIntermediaryJobWorker();
 }

@@ -27,6 +27,7 @@ public static class IntermediaryServiceCollectionExtensions
             .Bind(configuration.GetSection(IntermediaryOptions.SectionName))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IntermediaryOptions>, IntermediaryOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IntermediaryOptions>, DevelopmentTrustValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<IntermediaryMetrics>();
@@ -73,7 +74,16 @@ public static class IntermediaryServiceCollectionExtensions
     private static IServiceCollection AddTokens(this IServiceCollection services)
     {
         // MSAL's own HTTP calls: bounded, so a hung identity provider cannot hold a single-flight slot forever.
-        services.AddHttpClient(MsalHttpClientFactory.ClientName, client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.AddHttpClient(MsalHttpClientFactory.ClientName, client => client.Timeout = TimeSpan.FromSeconds(30))
+            .ConfigurePrimaryHttpMessageHandler((handler, sp) =>
+            {
+                // Validated at start-up: set only in Development, and a parseable certificate.
+                var trusted = sp.GetRequiredService<IOptions<IntermediaryOptions>>().Value.DevelopmentTrustedCertificate;
+                if (!string.IsNullOrWhiteSpace(trusted) && DevelopmentTrust.Parse(trusted) is { } certificate)
+                {
+                    DevelopmentTrust.Apply(handler, certificate);
+                }
+            });
         services.TryAddSingleton<ITokenProvider, TokenProvider>();
         return services;
     }

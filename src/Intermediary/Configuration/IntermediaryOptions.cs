@@ -43,6 +43,13 @@ public sealed class IntermediaryOptions
     /// </summary>
     public Dictionary<string, string> FunctionKeys { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Development only: one self-signed certificate (PEM or base64 DER) that the token client accepts from the
+    /// identity provider, e.g. the simulator's for <c>func start</c>. Refused at start-up outside the Development
+    /// environment; never accepts any other certificate. <value>Empty by default.</value>
+    /// </summary>
+    public string? DevelopmentTrustedCertificate { get; set; }
+
     /// <summary>Asynchronous jobs (start + poll) for work longer than a connector waits.</summary>
     public JobOptions Jobs { get; set; } = new();
 

@@ -102,25 +102,9 @@ public static class IntermediaryApplicationBuilderExtensions
         api.MapGet(IntermediaryRoutes.Job, (HttpContext context, string id, JobHandler handler) => handler.GetAsync(context, id));
         api.MapDelete(IntermediaryRoutes.Job, (HttpContext context, string id, JobHandler handler) => handler.CancelAsync(context, id));
 
-        endpoints.MapFallback(Fallback);
+        endpoints.MapFallback(IntermediaryFallback.Answer);
         return endpoints;
     }
-
-    /// <summary>
-    /// A fallback route outranks routing's own 405, so a known URL with the wrong method is recognised here.
-    /// </summary>
-    private static EnvelopeResult Fallback(HttpContext context)
-    {
-        var path = context.Request.Path;
-        var known = path.Equals("/" + IntermediaryRoutes.Prefix + "/" + IntermediaryRoutes.Health, StringComparison.OrdinalIgnoreCase)
-            || path.StartsWithSegments("/" + IntermediaryRoutes.Prefix + "/call", StringComparison.OrdinalIgnoreCase)
-            || path.StartsWithSegments("/" + IntermediaryRoutes.Prefix + "/jobs", StringComparison.OrdinalIgnoreCase);
-        return new EnvelopeResult(known
-            ? Envelope.Failure(EnvelopeCode.MethodNotAllowed, $"This endpoint does not accept {Truncate(context.Request.Method)}.")
-            : Envelope.Failure(EnvelopeCode.NotFound, $"No endpoint matches {Truncate(context.Request.Method)} {Truncate(path.Value)}."));
-    }
-
-    private static string Truncate(string? value) => value is null ? "" : value.Length > 100 ? value[..100] + "…" : value;
 
     private static async ValueTask<object?> RequireCallerKey(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {

@@ -24,7 +24,8 @@ public sealed class FunctionsParityTests
     public async Task Every_server_route_has_a_function_with_the_same_template_and_methods_and_back()
     {
         var server = await ServerRoutesAsync();
-        var functions = HttpFunctions().Select(f => (f.Route, f.Methods)).ToHashSet(new RouteComparer());
+        // The catch-all is the Functions twin of the Server host's fallback route, not an endpoint.
+        var functions = HttpFunctions().Where(f => !IsCatchAll(f)).Select(f => (f.Route, f.Methods)).ToHashSet(new RouteComparer());
 
         Assert.NotEmpty(server);
         foreach (var route in server)
@@ -39,12 +40,18 @@ public sealed class FunctionsParityTests
     }
 
     [Fact]
-    public void Every_http_function_requires_a_function_key()
+    public void Every_http_function_requires_a_function_key_except_the_catch_all()
     {
         var functions = HttpFunctions();
 
         Assert.NotEmpty(functions);
-        Assert.All(functions, f => Assert.Equal("AuthorizationLevel.Function", f.AuthorizationLevel));
+        Assert.All(functions.Where(f => !IsCatchAll(f)), f => Assert.Equal("AuthorizationLevel.Function", f.AuthorizationLevel));
+        var catchAll = Assert.Single(functions, IsCatchAll);
+        // Anonymous, all methods, and nothing but the fallback envelope: it can never reach an upstream.
+        Assert.Equal("AuthorizationLevel.Anonymous", catchAll.AuthorizationLevel);
+        Assert.Empty(catchAll.Methods);
+        var body = FunctionMethods().Single(m => FunctionName(m) == catchAll.Name).ExpressionBody?.Expression.ToString();
+        Assert.Equal($"{nameof(IntermediaryFallback)}.{nameof(IntermediaryFallback.Answer)}(request.HttpContext)", body);
     }
 
     [Fact]
@@ -58,7 +65,9 @@ public sealed class FunctionsParityTests
             var parameters = ConstructorParameterTypes(method);
             var calls = method.DescendantNodes().OfType<InvocationExpressionSyntax>()
                 .Select(i => i.Expression).OfType<MemberAccessExpressionSyntax>()
-                .Where(a => a.Expression is IdentifierNameSyntax receiver && parameters.TryGetValue(receiver.Identifier.Text, out var type) && s_coreEntryPoints.Contains(type))
+                .Where(a => a.Expression is IdentifierNameSyntax receiver
+                    && (receiver.Identifier.Text == nameof(IntermediaryFallback)
+                        || (parameters.TryGetValue(receiver.Identifier.Text, out var type) && s_coreEntryPoints.Contains(type))))
                 .ToList();
             Assert.True(calls.Count is >= 1, $"{method.Identifier.Text} does not call a core handler");
             var statements = method.Body?.Statements.Count ?? 1;
@@ -119,6 +128,8 @@ public sealed class FunctionsParityTests
             .Select(e => (e.RoutePattern.RawText![(prefix.Length + 1)..], e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods.Select(m => m.ToUpperInvariant()).Order().ToArray()))
             .ToList();
     }
+
+    private static bool IsCatchAll(HttpFunction function) => function.Route.StartsWith("{*", StringComparison.Ordinal);
 
     private sealed record HttpFunction(string Name, string Route, string[] Methods, string AuthorizationLevel);
 

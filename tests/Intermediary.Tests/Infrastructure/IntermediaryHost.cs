@@ -14,14 +14,15 @@ using Microsoft.Extensions.Logging;
 namespace Intermediary.Tests.Infrastructure;
 
 /// <summary>The real Server host on a free loopback port, configured against a simulator, with real MSAL.</summary>
-public sealed class IntermediaryHost : IAsyncDisposable
+public sealed class IntermediaryHost : IScenarioHost, IAsyncDisposable
 {
     public const string FunctionKey = "test-function-key-0123456789";
     private readonly WebApplication _app;
 
-    private IntermediaryHost(WebApplication app, CapturingLoggerProvider logs, TestClock? clock)
+    private IntermediaryHost(WebApplication app, ApimSimulator simulator, CapturingLoggerProvider logs, TestClock? clock)
     {
         _app = app;
+        Simulator = simulator;
         Logs = logs;
         Clock = clock;
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
@@ -29,7 +30,15 @@ public sealed class IntermediaryHost : IAsyncDisposable
         Client = new HttpClient { BaseAddress = BaseAddress };
     }
 
+    public string Name => "Server";
+
     public Uri BaseAddress { get; }
+
+    public ApimSimulator Simulator { get; }
+
+    string IScenarioHost.FunctionKey => FunctionKey;
+
+    public bool AnswersMissingKeyWithEnvelope => true;
 
     public HttpClient Client { get; }
 
@@ -73,7 +82,7 @@ public sealed class IntermediaryHost : IAsyncDisposable
             services?.Invoke(builder.Services);
         });
         await app.StartAsync();
-        return new IntermediaryHost(app, logs, clock);
+        return new IntermediaryHost(app, simulator, logs, clock);
     }
 
     /// <summary>Calls the service with the function key; time-dependent waits are advanced on the test clock.</summary>
@@ -131,6 +140,8 @@ public sealed class IntermediaryHost : IAsyncDisposable
         throw new TimeoutException($"The job at {statusUrl} did not end.");
     }
 
+    Task<Response> IScenarioHost.WaitForJobAsync(string statusUrl) => WaitForJobAsync(statusUrl);
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
@@ -146,7 +157,8 @@ public sealed class IntermediaryHost : IAsyncDisposable
             StatusCode = (int)message.StatusCode;
             Headers = message.Headers.Concat(message.Content.Headers).ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
             Body = body;
-            Envelope = JsonDocument.Parse(body).RootElement.Clone();
+            // A host's own refusal (the Functions host's 401) has no body; reading an envelope field then throws.
+            Envelope = body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
         }
 
         public int StatusCode { get; }

@@ -5,17 +5,23 @@ using Intermediary.Tests.Infrastructure;
 
 namespace Intermediary.Tests.Integration;
 
-/// <summary>Server ↔ simulator over real loopback HTTP with real MSAL: the synchronous call path end to end.</summary>
-public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<SimulatorFixture>
+/// <summary>
+/// The end-to-end scenarios (the README's tour and the job lifecycle), written once and run against both hosts:
+/// the Server host (<see cref="ServerHostScenarios"/>) and the Functions app under a real Functions host
+/// (<see cref="FunctionsHostScenarios"/>), each in front of its own simulator over loopback HTTP with real MSAL.
+/// Both run in real time with millisecond backoff (a separate host process cannot share a test clock); where
+/// the hosts differ on purpose, the scenario asserts each host's documented answer.
+/// </summary>
+public abstract class HostScenarios(ScenarioFixture fixture)
 {
-    private IntermediaryHost Host => fixture.Host;
+    private IScenarioHost Host => fixture.Host;
 
     private static string Key() => Guid.NewGuid().ToString("N");
 
     [Fact]
     public async Task Success_returns_the_api_json_as_data()
     {
-        var response = await Host.GetAsync("api/call/demo/items");
+        var response = await Get("api/call/demo/items");
 
         Assert.Equal(200, response.StatusCode);
         Assert.True(response.Ok, response.ToString());
@@ -57,7 +63,7 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task Backend_not_found_keeps_the_azure_error_code_and_message()
     {
-        var response = await Host.GetAsync("api/call/demo/items/does-not-exist");
+        var response = await Get("api/call/demo/items/does-not-exist");
 
         Assert.Equal("NotFound", response.Code);
         Assert.Equal("backend", response.Source);
@@ -71,7 +77,7 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     {
         var key = Key();
 
-        var response = await Host.GetAsync($"api/call/demo/faults/flaky?failures=2&status=503&key={key}");
+        var response = await Get($"api/call/demo/faults/flaky?failures=2&status=503&key={key}");
 
         Assert.True(response.Ok, response.ToString());
         Assert.Equal(3, response.Attempts);
@@ -81,11 +87,11 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task Rate_limit_with_retry_after_inside_the_budget_is_waited_out()
     {
-        var response = await Host.GetAsync($"api/call/demo/faults/flaky?failures=1&status=429&retryAfter=3&key={Key()}");
+        var response = await Get($"api/call/demo/faults/flaky?failures=1&status=429&retryAfter=1&key={Key()}");
 
         Assert.True(response.Ok, response.ToString());
         Assert.Equal(2, response.Attempts);
-        Assert.True(response.Envelope.GetProperty("durationMs").GetInt64() >= 3000, "the 3 s Retry-After was honoured on the test clock");
+        Assert.True(response.Envelope.GetProperty("durationMs").GetInt64() >= 1000, "the 1 s Retry-After was honoured, not the millisecond backoff");
     }
 
     [Fact]
@@ -107,7 +113,7 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
         IntermediaryHost.Response? last = null;
         for (var i = 0; i < 4; i++)
         {
-            last = await Host.GetAsync("api/call/tight/faults/ratelimit");
+            last = await Get("api/call/tight/faults/ratelimit");
         }
 
         Assert.Equal("RateLimited", last!.Code);
@@ -120,7 +126,7 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task Apim_quota_is_QuotaExceeded()
     {
-        var response = await Host.GetAsync("api/call/demo/faults/quota");
+        var response = await Get("api/call/demo/faults/quota");
 
         Assert.Equal("QuotaExceeded", response.Code);
         Assert.Equal("gateway", response.Source);
@@ -130,7 +136,7 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task Html_error_page_is_InvalidResponse_without_markup()
     {
-        var response = await Host.GetAsync("api/call/demo/faults/html");
+        var response = await Get("api/call/demo/faults/html");
 
         Assert.Equal("InvalidResponse", response.Code);
         Assert.DoesNotContain("<", response.Message, StringComparison.Ordinal);
@@ -141,7 +147,7 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task Invalid_json_from_the_upstream_is_InvalidResponse()
     {
-        var response = await Host.GetAsync("api/call/demo/faults/invalid-json");
+        var response = await Get("api/call/demo/faults/invalid-json");
 
         Assert.Equal("InvalidResponse", response.Code);
         Assert.False(response.Ok);
@@ -150,7 +156,7 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task Connection_reset_is_NetworkError()
     {
-        var response = await Host.GetAsync("api/call/demo/faults/reset");
+        var response = await Get("api/call/demo/faults/reset");
 
         Assert.Equal("NetworkError", response.Code);
         Assert.Equal("network", response.Source);
@@ -161,8 +167,8 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task Status_mode_mirrors_the_failure_and_body_mode_answers_200()
     {
-        var body = await Host.GetAsync("api/call/demo/items/nope");
-        var status = await Host.GetAsync("api/call/demo/items/nope?errorMode=status");
+        var body = await Get("api/call/demo/items/nope");
+        var status = await Get("api/call/demo/items/nope?errorMode=status");
         var header = await Host.CallAsync(HttpMethod.Get, "api/call/demo/items/nope", r => r.Headers.Add("X-Error-Mode", "status"));
 
         Assert.Equal(200, body.StatusCode);
@@ -194,8 +200,18 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
 
         var sent = HeaderValue(response.Data.GetProperty("headers"), "traceparent");
         Assert.NotNull(sent);
-        Assert.Equal(traceId, sent.Split('-')[1]);
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", sent);
         Assert.NotEqual("b7ad6b7169203331", sent.Split('-')[2]);
+        if (Host.Name == "Server")
+        {
+            Assert.Equal(traceId, sent.Split('-')[1]);
+        }
+        else
+        {
+            // Documented difference: under this Functions host build (Application Insights stubbed) the invocation
+            // runs in the host's own trace, so the upstream call is traced but not in the caller's trace.
+            Assert.NotEqual(traceId, sent.Split('-')[1]);
+        }
     }
 
     [Fact]
@@ -269,7 +285,7 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task Missing_or_wrong_caller_key_is_Unauthenticated_and_never_reaches_the_upstream()
+    public async Task Missing_or_wrong_caller_key_is_refused_and_never_reaches_the_upstream()
     {
         var before = fixture.Simulator.GatewayRequestCount;
 
@@ -278,17 +294,30 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
         var bodyMode = await Host.CallAsync(HttpMethod.Get, "api/call/demo/items", withKey: false);
 
         Assert.Equal(401, missing.StatusCode);
-        Assert.Equal("Unauthenticated", missing.Code);
         Assert.Equal(401, wrong.StatusCode);
-        Assert.Equal(200, bodyMode.StatusCode);
-        Assert.Equal("Unauthenticated", bodyMode.Code);
+        if (Host.AnswersMissingKeyWithEnvelope)
+        {
+            Assert.Equal("Unauthenticated", missing.Code);
+            Assert.Equal("Unauthenticated", wrong.Code);
+            Assert.Equal(200, bodyMode.StatusCode);
+            Assert.Equal("Unauthenticated", bodyMode.Code);
+        }
+        else
+        {
+            // Documented difference (README, Hosts): the Functions host refuses the key before our code runs, with
+            // its own empty 401 in either error mode. A connector shows it as an authentication failure.
+            Assert.Equal("", missing.Body);
+            Assert.Equal("", wrong.Body);
+            Assert.Equal((401, ""), (bodyMode.StatusCode, bodyMode.Body));
+        }
+
         Assert.Equal(before, fixture.Simulator.GatewayRequestCount);
     }
 
     [Fact]
     public async Task Caller_key_in_the_code_query_works_like_functions()
     {
-        var response = await Host.CallAsync(HttpMethod.Get, $"api/call/demo/items?code={IntermediaryHost.FunctionKey}", withKey: false);
+        var response = await Host.CallAsync(HttpMethod.Get, $"api/call/demo/items?code={Host.FunctionKey}", withKey: false);
 
         Assert.True(response.Ok, response.ToString());
     }
@@ -305,11 +334,22 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     {
         var before = fixture.Simulator.GatewayRequestCount;
 
-        var (status, body) = await RawHttp.SendAsync(Host.BaseAddress, $"GET {target} HTTP/1.1\r\nx-functions-key: {IntermediaryHost.FunctionKey}\r\nX-Error-Mode: status\r\n");
+        var (status, body) = await RawHttp.SendAsync(Host.BaseAddress, $"GET {target} HTTP/1.1\r\nx-functions-key: {Host.FunctionKey}\r\nX-Error-Mode: status\r\n");
 
         using var envelope = JsonDocument.Parse(body);
-        Assert.Equal(code, envelope.RootElement.GetProperty("code").GetString());
-        Assert.True(status is 400 or 403, $"HTTP {status}");
+        var answered = (envelope.RootElement.GetProperty("code").GetString(), status);
+        if (Host.Name == "Server" || answered.Item1 != "NotFound")
+        {
+            Assert.Equal(code, answered.Item1);
+            Assert.True(status is 400 or 403, $"HTTP {status}");
+        }
+        else
+        {
+            // Documented difference: the Functions host decodes and resolves some of these URLs before routing, so
+            // no call function matches and the catch-all answers NotFound. Either way the upstream is never called.
+            Assert.Equal(404, status);
+        }
+
         Assert.Equal(before, fixture.Simulator.GatewayRequestCount);
     }
 
@@ -318,7 +358,7 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     {
         var before = fixture.Simulator.GatewayRequestCount;
 
-        var (_, body) = await RawHttp.SendAsync(Host.BaseAddress, $"GET /api/call/demo/items/../../admin HTTP/1.1\r\nx-functions-key: {IntermediaryHost.FunctionKey}\r\n");
+        var (_, body) = await RawHttp.SendAsync(Host.BaseAddress, $"GET /api/call/demo/items/../../admin HTTP/1.1\r\nx-functions-key: {Host.FunctionKey}\r\n");
 
         using var envelope = JsonDocument.Parse(body);
         Assert.False(envelope.RootElement.GetProperty("ok").GetBoolean());
@@ -328,8 +368,8 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
     [Fact]
     public async Task Unknown_upstream_route_and_method_get_envelopes()
     {
-        var upstream = await Host.GetAsync("api/call/nowhere/items?errorMode=status");
-        var route = await Host.GetAsync("api/nothing-here?errorMode=status");
+        var upstream = await Get("api/call/nowhere/items?errorMode=status");
+        var route = await Get("api/nothing-here?errorMode=status");
         var method = await Host.CallAsync(HttpMethod.Post, "api/health?errorMode=status");
         var trace = await Host.CallAsync(new HttpMethod("TRACE"), "api/call/demo/items?errorMode=status");
 
@@ -339,8 +379,114 @@ public sealed class CallEndpointTests(SimulatorFixture fixture) : IClassFixture<
         Assert.Equal(("MethodNotAllowed", 405), (trace.Code, trace.StatusCode));
     }
 
+    [Fact]
+    public async Task Slower_than_the_attempt_timeout_until_the_budget_ends_is_Timeout()
+    {
+        var response = await Host.CallAsync(HttpMethod.Get, "api/call/hasty/faults/slow?seconds=20", r => r.Headers.Add("X-Error-Mode", "status"));
+
+        Assert.Equal(504, response.StatusCode);
+        Assert.Equal("Timeout", response.Code);
+        Assert.True(response.Envelope.GetProperty("retryable").GetBoolean());
+        Assert.True(response.Attempts >= 1, response.ToString());
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_PayloadTooLarge_and_never_forwarded()
+    {
+        var before = fixture.Simulator.GatewayRequestCount;
+        var body = new string('x', ScenarioFixture.MaxRequestBodyBytes + 1);
+
+        var response = await Host.CallAsync(HttpMethod.Post, "api/call/demo/echo?errorMode=status",
+            r => r.Content = new StringContent(body, Encoding.UTF8, "text/plain"));
+
+        Assert.Equal(413, response.StatusCode);
+        Assert.Equal("PayloadTooLarge", response.Code);
+        Assert.Equal(before, fixture.Simulator.GatewayRequestCount);
+    }
+
+    [Fact]
+    public async Task Health_reports_the_token_and_the_upstream()
+    {
+        var response = await Get("api/health?errorMode=status");
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.True(response.Ok, response.ToString());
+        var demo = response.Data.GetProperty("upstreams").EnumerateArray().Single(u => u.GetProperty("name").GetString() == "demo");
+        Assert.Equal("ok", demo.GetProperty("token").GetString());
+        Assert.True(demo.GetProperty("reachable").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_job_starts_with_202_and_is_polled_to_its_result()
+    {
+        var started = await Host.CallAsync(HttpMethod.Post, "api/jobs/demo/jobs/slow?seconds=1", r => r.Headers.Add("X-Job-Method", "GET"));
+        var done = await Host.WaitForJobAsync(started.StatusUrl);
+
+        Assert.Equal(202, started.StatusCode);
+        Assert.Equal("queued", started.JobStatus);
+        Assert.Equal(started.StatusUrl + "?errorMode=status", started.Headers["Location"]);
+        Assert.True(started.Headers.ContainsKey("Retry-After"));
+        Assert.StartsWith(Host.BaseAddress.AbsoluteUri + "api/jobs/", started.StatusUrl, StringComparison.Ordinal);
+        Assert.Equal(200, done.StatusCode);
+        Assert.Equal("succeeded", done.JobStatus);
+        Assert.Equal(1, done.Data.GetProperty("waitedSeconds").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_same_idempotency_key_starts_one_job()
+    {
+        var key = Key();
+        var marker = Key();
+        void Keyed(HttpRequestMessage r) => r.Headers.Add("Idempotency-Key", key);
+
+        var first = await Host.CallAsync(HttpMethod.Post, $"api/jobs/demo/echo?m={marker}", Keyed);
+        var second = await Host.CallAsync(HttpMethod.Post, $"api/jobs/demo/echo?m={marker}", Keyed);
+        var done = await Host.WaitForJobAsync(first.StatusUrl);
+
+        Assert.Equal(first.StatusUrl, second.StatusUrl);
+        Assert.Equal("succeeded", done.JobStatus);
+        Assert.Equal(1, fixture.Simulator.Requests.Count(r => r.PathAndQuery.Contains(marker, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_running_job_can_be_canceled_and_an_unknown_job_is_JobNotFound()
+    {
+        var started = await Host.CallAsync(HttpMethod.Post, "api/jobs/demo/jobs/slow?seconds=600", r => r.Headers.Add("X-Job-Method", "GET"));
+        await Eventually.True(() => fixture.Simulator.InFlightApiRequests == 1, "the job is running");
+        var cancel = await Host.CallAsync(HttpMethod.Delete, started.StatusUrl + "?errorMode=status");
+        var done = await Host.WaitForJobAsync(started.StatusUrl);
+        var unknown = await Get("api/jobs/" + new string('0', 32) + "?errorMode=status");
+
+        Assert.Equal(202, cancel.StatusCode);
+        await Eventually.True(() => fixture.Simulator.InFlightApiRequests == 0, "the upstream call was aborted");
+        Assert.Equal("canceled", done.JobStatus);
+        Assert.Equal("JobCanceled", done.Code);
+        Assert.Equal((404, "JobNotFound"), (unknown.StatusCode, unknown.Code));
+    }
+
+    [Fact]
+    public async Task A_job_follows_the_apis_own_long_running_operation()
+    {
+        var started = await Host.CallAsync(HttpMethod.Post, "api/jobs/demo/lro/start?seconds=1",
+            r => r.Content = new StringContent("""{"order":7}""", Encoding.UTF8, "application/json"));
+        var done = await Host.WaitForJobAsync(started.StatusUrl);
+
+        Assert.Equal("succeeded", done.JobStatus);
+        Assert.True(done.Ok, done.ToString());
+        Assert.Equal(7, done.Data.GetProperty("result").GetProperty("input").GetProperty("order").GetInt32());
+    }
+
+    private Task<IntermediaryHost.Response> Get(string pathAndQuery) => Host.CallAsync(HttpMethod.Get, pathAndQuery);
+
     private static string? HeaderValue(JsonElement headers, string name) =>
         headers.EnumerateObject().Where(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
             .Select(p => p.Value.ValueKind == JsonValueKind.Array ? string.Join(",", p.Value.EnumerateArray().Select(v => v.GetString())) : p.Value.GetString())
             .FirstOrDefault();
 }
+
+/// <summary>The scenarios against the Server host (in process, Kestrel on loopback).</summary>
+public sealed class ServerHostScenarios(ServerScenarioFixture fixture) : HostScenarios(fixture), IClassFixture<ServerScenarioFixture>;
+
+/// <summary>The same scenarios against the Functions app under a real Functions host process.</summary>
+[Trait("Category", "FunctionsHost")]
+public sealed class FunctionsHostScenarios(FunctionsScenarioFixture fixture) : HostScenarios(fixture), IClassFixture<FunctionsScenarioFixture>;
