@@ -20,6 +20,8 @@ public sealed class FunctionsHost : IScenarioHost, IAsyncDisposable
     private readonly string _secrets;
     private readonly Dictionary<string, string?> _settings;
     private ChildProcess? _process;
+    private CancellationTokenSource? _supervision;
+    private Task _supervisor = Task.CompletedTask;
 
     private FunctionsHost(HostCommand command, string appPath, Dictionary<string, string?> settings, Intermediary.Simulator.ApimSimulator simulator)
     {
@@ -44,6 +46,9 @@ public sealed class FunctionsHost : IScenarioHost, IAsyncDisposable
 
     /// <summary>The host checks function keys itself and answers a missing or wrong key with a bare 401.</summary>
     public bool AnswersMissingKeyWithEnvelope => false;
+
+    /// <summary>Statuses the host answered by itself (empty body) while its worker was down, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentBag<int> HostAnswersWithoutWorker { get; } = [];
 
     /// <summary>Host and worker output, for failure messages.</summary>
     public string Output => _process?.Output ?? "";
@@ -106,6 +111,32 @@ public sealed class FunctionsHost : IScenarioHost, IAsyncDisposable
         await WaitUntilReadyAsync();
     }
 
+    /// <summary>How often the supervisor started the host again after it exited on its own.</summary>
+    public int HostRestarts { get; private set; }
+
+    /// <summary>
+    /// Starts the host again whenever it exits on its own, as the platform does: after repeated worker crashes
+    /// the host shuts itself down to be recycled ("Exceeded language worker restart retry count").
+    /// </summary>
+    public void RestartLikeThePlatform()
+    {
+        _supervision = new CancellationTokenSource();
+        var stopping = _supervision.Token;
+        _supervisor = Task.Run(async () =>
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                await Task.Delay(200, CancellationToken.None);
+                if (_process is { HasExited: true } exited && !stopping.IsCancellationRequested)
+                {
+                    exited.Dispose();
+                    HostRestarts++;
+                    await StartAgainAsync();
+                }
+            }
+        }, CancellationToken.None);
+    }
+
     /// <summary>SIGKILL to the worker process only: the host sees its worker die and starts a new one.</summary>
     public int KillWorker()
     {
@@ -132,13 +163,31 @@ public sealed class FunctionsHost : IScenarioHost, IAsyncDisposable
         return new IntermediaryHost.Response(response, await response.Content.ReadAsStringAsync());
     }
 
-    public async Task<IntermediaryHost.Response> WaitForJobAsync(string statusUrl)
+    public Task<IntermediaryHost.Response> WaitForJobAsync(string statusUrl) => WaitForJobAsync(statusUrl, TimeSpan.FromMinutes(2));
+
+    public async Task<IntermediaryHost.Response> WaitForJobAsync(string statusUrl, TimeSpan limit)
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromMinutes(2))
+        while (clock.Elapsed < limit)
         {
-            var poll = await CallAsync(HttpMethod.Get, statusUrl + "?errorMode=status");
-            if (poll.StatusCode != 202)
+            IntermediaryHost.Response poll;
+            try
+            {
+                poll = await CallAsync(HttpMethod.Get, statusUrl + "?errorMode=status");
+            }
+            catch (HttpRequestException) when (_supervision is not null)
+            {
+                // The host is being started again by the supervisor.
+                await Task.Delay(200);
+                continue;
+            }
+
+            if (poll.Body.Length == 0 && poll.StatusCode >= 500)
+            {
+                // The host's own answer while its worker restarts (after a crash): no envelope; poll again.
+                HostAnswersWithoutWorker.Add(poll.StatusCode);
+            }
+            else if (poll.StatusCode != 202)
             {
                 return poll;
             }
@@ -146,12 +195,19 @@ public sealed class FunctionsHost : IScenarioHost, IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"The job at {statusUrl} did not end within 2 minutes.\n{Output}");
+        throw new TimeoutException($"The job at {statusUrl} did not end within {limit}.\n{Output}");
     }
 
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        if (_supervision is not null)
+        {
+            await _supervision.CancelAsync();
+            await _supervisor;
+            _supervision.Dispose();
+        }
+
         if (_process is not null)
         {
             await _process.StopAsync(TimeSpan.FromSeconds(15));
