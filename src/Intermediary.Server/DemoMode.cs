@@ -17,11 +17,8 @@ internal sealed class DemoMode : IAsyncDisposable
     public static async Task<DemoMode> StartAsync(WebApplicationBuilder builder, CancellationToken cancellationToken)
     {
         var simulator = await ApimSimulator.StartAsync(new SimulatorOptions(), cancellationToken);
-        var settings = SimulatorUpstream.Settings(simulator, "demo", "/items", "/faults", "/echo", "/jobs", "/lro");
+        var settings = SimulatorUpstream.DemoSettings(simulator);
         settings["Intermediary:FunctionKeys:demo"] = FunctionKey;
-        // Short enough that the slow-upstream demo answers in seconds, not minutes.
-        settings["Intermediary:Upstreams:demo:Resilience:AttemptTimeout"] = "00:00:04";
-        settings["Intermediary:Upstreams:demo:Resilience:TotalTimeout"] = "00:00:15";
         builder.Configuration.AddInMemoryCollection(settings);
 
         // The simulator's TLS certificate is self-signed and generated at start: trust exactly it, only for MSAL.

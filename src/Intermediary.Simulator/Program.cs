@@ -2,9 +2,15 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Intermediary.Simulator;
 
-if (!TryReadPort(args, "--http-port", 7080, out var httpPort) || !TryReadPort(args, "--https-port", 7443, out var httpsPort))
+if (!TryReadPort(args, "--http-port", 7080, out var httpPort) || !TryReadPort(args, "--https-port", 7443, out var httpsPort)
+    || !TryReadValue(args, "--write-settings", out var settingsPath) || !TryReadValue(args, "--storage", out var storage))
 {
-    await Console.Error.WriteLineAsync("Usage: Intermediary.Simulator [--http-port 7080] [--https-port 7443]   (0 = any free port)");
+    await Console.Error.WriteLineAsync("""
+        Usage: Intermediary.Simulator [--http-port 7080] [--https-port 7443] [--write-settings PATH [--storage CONNECTION]]
+          --http-port/--https-port  0 = any free port
+          --write-settings PATH     write a Core Tools local.settings.json pointing the Functions app at this simulator
+          --storage CONNECTION      storage for that file (default UseDevelopmentStorage=true, i.e. Azurite)
+        """);
     return 2;
 }
 
@@ -21,6 +27,18 @@ catch (IOException e)
 
 await using var disposeSimulator = simulator;
 var options = simulator.Options;
+if (settingsPath is not null)
+{
+    FunctionsLocalSettings.Write(simulator, settingsPath, storage ?? FunctionsLocalSettings.DevelopmentStorage);
+    Console.WriteLine($"""
+        Wrote {settingsPath}: upstream 'demo' -> this simulator, jobs in {storage ?? "Azurite (UseDevelopmentStorage=true)"},
+        trust for this run's certificate (Development only). Keep this running; in another terminal start
+        Azurite, then 'func start' in the Functions project folder (http://localhost:{FunctionsLocalSettings.LocalHttpPort}).
+        Restarting the simulator makes a new certificate: run this command again, then restart func.
+
+        """);
+}
+
 Console.WriteLine($"""
     Intermediary simulator: Entra ID + API Management + demo API (fake credentials, loopback only)
 
@@ -63,6 +81,19 @@ using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop))
 
 Console.WriteLine("Stopping.");
 return 0;
+
+static bool TryReadValue(string[] args, string name, out string? value)
+{
+    value = null;
+    var at = Array.IndexOf(args, name);
+    if (at < 0)
+    {
+        return true;
+    }
+
+    value = at + 1 < args.Length && !args[at + 1].StartsWith("--", StringComparison.Ordinal) ? args[at + 1] : null;
+    return value is not null;
+}
 
 static bool TryReadPort(string[] args, string name, int fallback, out int port)
 {

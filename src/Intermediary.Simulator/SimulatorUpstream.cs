@@ -1,6 +1,4 @@
-using Intermediary.Simulator;
-
-namespace Intermediary.Server;
+namespace Intermediary.Simulator;
 
 /// <summary>
 /// Configuration for an upstream that points at a running simulator with valid credentials: what --demo uses,
@@ -33,4 +31,19 @@ public static class SimulatorUpstream
 
         return settings;
     }
+
+    /// <summary>
+    /// The <c>demo</c> upstream of the tour (<c>--demo</c>, and <c>func start</c> through <see cref="FunctionsLocalSettings"/>):
+    /// the demo API's paths, and a budget short enough that the slow-upstream stop answers in seconds.
+    /// </summary>
+    public static Dictionary<string, string?> DemoSettings(ApimSimulator simulator)
+    {
+        var settings = Settings(simulator, DemoUpstream, "/items", "/faults", "/echo", "/jobs", "/lro");
+        settings[$"Intermediary:Upstreams:{DemoUpstream}:Resilience:AttemptTimeout"] = "00:00:04";
+        settings[$"Intermediary:Upstreams:{DemoUpstream}:Resilience:TotalTimeout"] = "00:00:15";
+        return settings;
+    }
+
+    /// <summary>The upstream name the tour and the connector samples use.</summary>
+    public const string DemoUpstream = "demo";
 }
