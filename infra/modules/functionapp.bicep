@@ -154,11 +154,14 @@ var hostSettings = [
   // Works around a known start-up crash of .NET 10 isolated workers on Flex Consumption (Linux): the host starts
   // the worker itself instead of specialising a placeholder.
   { name: 'WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED', value: '0' }
+  // No HTML welcome page at the root: every answer a caller sees is an envelope or the host's own empty status.
+  { name: 'AzureWebJobsDisableHomepage', value: 'true' }
 ]
 
 // Intermediary:* — every key of local.settings.sample.json except Intermediary__FunctionKeys__default: function
 // keys are a Server-host-only setting; on Functions the host checks its own function keys
-// (AuthorizationLevel.Function), see the README's "Azure Functions host".
+// (AuthorizationLevel.Function), see the README's "Azure Functions host". Also not the development-only certificate
+// trust, which the service refuses outside the Development environment.
 var intermediarySettings = [
   { name: 'Intermediary__ErrorMode', value: errorMode }
   { name: 'Intermediary__PublicBaseUrl', value: publicBaseUrl }

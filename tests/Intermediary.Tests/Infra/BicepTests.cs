@@ -59,6 +59,8 @@ public sealed class BicepTests
         Assert.DoesNotMatch(@"param\s+\w*(Secret|SubscriptionKey|Password)\w*\s*=\s*'[^'<]", text);
     }
 
+    private const string DevelopmentOnly = "Intermediary__DevelopmentTrustedCertificate";
+
     [Fact]
     public void The_template_sets_every_app_setting_the_core_reads()
     {
@@ -66,6 +68,7 @@ public sealed class BicepTests
         using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(SampleSettingsTests.RepositoryRoot(), "local.settings.sample.json")));
         var keys = sample.RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name)
             .Where(k => k.StartsWith("Intermediary__", StringComparison.Ordinal) && !k.StartsWith("Intermediary__FunctionKeys__", StringComparison.Ordinal))
+            .Where(k => k != DevelopmentOnly)
             .Select(k => k.Replace("__Upstreams__orders__", "__Upstreams__${upstreamName}__", StringComparison.Ordinal))
             .ToList();
 
@@ -73,6 +76,8 @@ public sealed class BicepTests
 
         Assert.NotEmpty(keys);
         Assert.True(missing.Count == 0, "The Bicep templates do not set: " + string.Join(", ", missing));
+        // Refused outside the Development environment; a deployment never carries it.
+        Assert.DoesNotContain(DevelopmentOnly, sources, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -84,6 +89,7 @@ public sealed class BicepTests
         Assert.Contains("dotnet-isolated", compiled, StringComparison.Ordinal);
         Assert.Contains("10.0", compiled, StringComparison.Ordinal);
         Assert.Contains("WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED", compiled, StringComparison.Ordinal);
+        Assert.Contains("AzureWebJobsDisableHomepage", compiled, StringComparison.Ordinal);
         Assert.Contains("@Microsoft.KeyVault(SecretUri=", compiled, StringComparison.Ordinal);
     }
 
