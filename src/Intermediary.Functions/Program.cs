@@ -1,4 +1,5 @@
 using Intermediary.Configuration;
+using Intermediary.Functions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
@@ -10,9 +11,7 @@ var builder = FunctionsApplication.CreateBuilder(args);
 // ASP.NET Core integration: functions take HttpRequest and return the core's EnvelopeResult (an IActionResult).
 builder.ConfigureFunctionsWebApplication();
 
-builder.Services
-    .AddApplicationInsightsTelemetryWorkerService()
-    .ConfigureFunctionsApplicationInsights();
+Telemetry.Configure(builder.Services, builder.Configuration);
 
 // The same registration as the Server host. Function keys are checked by the Functions host itself
 // (AuthorizationLevel.Function), so AddIntermediaryFunctionKeys is not used here.

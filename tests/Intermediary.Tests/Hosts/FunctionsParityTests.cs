@@ -104,6 +104,7 @@ public sealed class FunctionsParityTests
         var extensions = root.GetProperty("extensions");
 
         Assert.Equal("2.0", root.GetProperty("version").GetString());
+        Assert.Equal("OpenTelemetry", root.GetProperty("telemetryMode").GetString());
         Assert.Equal(IntermediaryRoutes.Prefix, extensions.GetProperty("http").GetProperty("routePrefix").GetString());
         // One more delivery than the runner allows, so the runner fails the job clearly before the runtime poisons the message.
         Assert.Equal(new Intermediary.Configuration.JobOptions().MaxDeliveries + 1, extensions.GetProperty("queues").GetProperty("maxDequeueCount").GetInt32());
