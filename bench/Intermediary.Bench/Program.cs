@@ -13,6 +13,12 @@ using Microsoft.Extensions.Logging;
 
 // Load benchmark: the Server host in front of the simulator over real loopback HTTP, with real MSAL.
 // Usage: dotnet run -c Release --project bench/Intermediary.Bench -- [requests=20000] [concurrency=64]
+//        dotnet run -c Release --project bench/Intermediary.Bench -- hosts [requests=5000] [concurrency=32] [rounds=4]
+if (args.FirstOrDefault() == "hosts")
+{
+    return await Intermediary.Bench.HostComparison.RunAsync(args[1..]);
+}
+
 var requests = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
 var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
 const string key = "bench-function-key";
@@ -71,3 +77,4 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
     allocated {allocated / (double)requests / 1024:0.0} KiB per request (whole process: server, client and simulator), gen0 GCs {GC.CollectionCount(0) - gen0Before}
     working set {Environment.WorkingSet / (1024 * 1024)} MiB
     """));
+return 0;
