@@ -22,7 +22,7 @@ public abstract class ScenarioFixture : IAsyncLifetime
         Host = await StartHostAsync(Simulator, Settings(Simulator));
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await ((IAsyncDisposable)Host).DisposeAsync();
         await Simulator.DisposeAsync();
@@ -68,9 +68,25 @@ public sealed class ServerScenarioFixture : ScenarioFixture
 /// </summary>
 public sealed class FunctionsScenarioFixture : ScenarioFixture
 {
+    private OtlpReceiver? _telemetry;
+
     protected override async Task<IScenarioHost> StartHostAsync(ApimSimulator simulator, Dictionary<string, string?> settings)
     {
         settings["Intermediary:DevelopmentTrustedCertificate"] = simulator.ServerCertificate.ExportCertificatePem();
+        // Telemetry on, as in every deployment (the Bicep template always sets Application Insights): the worker's
+        // activities, and so trace propagation to the upstream, exist only with a telemetry pipeline.
+        _telemetry = await OtlpReceiver.StartAsync();
+        settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = _telemetry.Endpoint.AbsoluteUri.TrimEnd('/');
+        settings["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
         return await FunctionsHost.StartAsync(simulator, settings);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_telemetry is not null)
+        {
+            await _telemetry.DisposeAsync();
+        }
     }
 }

@@ -195,4 +195,78 @@ public sealed class RequestPathTests
         Assert.Equal(EnvelopeCode.InvalidRequest, check.Code);
         Assert.Contains(rule, check.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    public void The_upstream_root_passes_only_when_slash_is_allowed(string? path)
+    {
+        var allowed = RequestPath.Check(path, null, ["/"]);
+
+        Assert.True(allowed.IsAllowed, allowed.Message);
+        Assert.Equal("/", allowed.Path);
+        Assert.Equal("", allowed.Message);
+        Assert.Equal(EnvelopeCode.Ok, allowed.Code);
+        Assert.False(RequestPath.Check(path, null, ["/items"]).IsAllowed);
+    }
+
+    [Fact]
+    public void A_refusal_carries_no_path() => Assert.Equal("", RequestPath.Check("admin", null, ["/items"]).Path);
+
+    [Fact]
+    public void A_path_equal_to_a_prefix_with_a_trailing_slash_is_not_below_it() =>
+        Assert.False(RequestPath.Check("faults/", null, ["/faults/"]).IsAllowed);
+
+    [Theory]
+    [InlineData("items/%4")]
+    [InlineData("items/%")]
+    [InlineData("items/100%")]
+    public void An_incomplete_percent_sign_at_the_end_is_an_ordinary_character(string path) =>
+        Assert.True(RequestPath.Check(path, null, ["/items"]).IsAllowed);
+
+    [Fact]
+    public void A_location_check_needs_its_arguments()
+    {
+        Assert.Throws<ArgumentNullException>(() => RequestPath.CheckLocation(null!, "/orders/items/1", s_allowed));
+        Assert.Throws<ArgumentNullException>(() => RequestPath.CheckLocation(s_base, null!, s_allowed));
+    }
+
+    [Fact]
+    public void A_location_that_is_not_a_url_is_refused_as_such() =>
+        Assert.Contains("not a valid URL", RequestPath.CheckLocation(s_base, "https://[::1", s_allowed).Problem, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("/ordersX/items/1")]
+    [InlineData("/orders")]
+    public void A_base_url_without_a_trailing_slash_still_bounds_the_base_path(string location)
+    {
+        var check = RequestPath.CheckLocation(new Uri("https://apim.example/orders"), location, s_allowed);
+
+        Assert.Contains("outside its own base path", check.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_base_url_without_a_trailing_slash_follows_what_is_under_it() =>
+        Assert.Equal("/items/1", RequestPath.CheckLocation(new Uri("https://apim.example/orders"), "/orders/items/1", s_allowed).Path);
+
+    [Theory]
+    [InlineData("https://apim.example")]
+    [InlineData("https://apim.example?x=1")]
+    public void An_absolute_location_without_a_path_is_refused_not_thrown(string location) =>
+        Assert.NotNull(RequestPath.CheckLocation(s_base, location, s_allowed).Problem);
+
+    [Fact]
+    public void A_locations_query_is_not_judged_by_the_path_rules()
+    {
+        var check = RequestPath.CheckLocation(s_base, "/orders/items/7?next=a//b&c=%2e%2e&d=..", s_allowed);
+
+        Assert.Null(check.Problem);
+        // As System.Uri canonicalizes it (unreserved characters unescaped); the query is not a path.
+        Assert.Equal("?next=a//b&c=..&d=..", check.Query);
+    }
+
+    [Fact]
+    public void A_url_in_a_relative_locations_query_does_not_hide_encoded_traversal_in_its_path() =>
+        Assert.Contains("encoded", RequestPath.CheckLocation(s_base, "/orders/items/%2e%2e/x?u=http://h/ok", s_allowed).Problem, StringComparison.Ordinal);
 }
+
