@@ -56,9 +56,8 @@ param storageSkuName string = 'Standard_LRS'
 @maxValue(730)
 param logRetentionInDays int = 30
 
-@description('''Disable instrumentation-key ingestion in Application Insights (Entra only). Keep false until the
-worker's Program.cs authenticates its Application Insights SDK with the managed identity (SetAzureTokenCredential);
-otherwise only the Functions host's telemetry arrives. See infra/README.md.''')
+@description('''Disable instrumentation-key ingestion in Application Insights (Entra only). Both the host and the worker's
+OpenTelemetry exporter authenticate with the managed identity; false until that is confirmed in a deployment. See infra/README.md.''')
 param appInsightsDisableLocalAuth bool = false
 
 @description('Days a deleted Key Vault or secret stays recoverable (purge protection is on).')
@@ -120,8 +119,11 @@ param jobMaxDeliveries int = 5
 @description('Intermediary:Jobs:Storage:VisibilityTimeout — how long a received job message stays hidden.')
 param jobVisibilityTimeout string = '00:01:00'
 
-@description('Upstream name: the {upstream} route segment (/api/call/{upstream}/...) and Intermediary:Upstreams:{name}.')
-param upstreamName string = 'orders'
+// The connector's operations send the upstream name as a hidden parameter; reading it from the connector keeps the
+// deployment and the connector in agreement by construction. To choose another name, change the connector's
+// default (infra/connector/apiDefinition.swagger.json, parameter "upstream"); parameter files do not set it.
+@description('Upstream name: the {upstream} route segment (/api/call/{upstream}/...) and Intermediary:Upstreams:{name}. Defaults to the name the custom connector sends; leave it unset unless the connector is changed too.')
+param upstreamName string = loadJsonContent('connector/apiDefinition.swagger.json', '$.paths[\'/call/{upstream}/items\'].get.parameters[0].default')
 
 @description('Intermediary:Upstreams:{name}:BaseUrl — the APIM API URL. Empty with deployApim: the API created in APIM.')
 param upstreamBaseUrl string = ''

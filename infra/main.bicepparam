@@ -10,7 +10,7 @@ param tags = {
   app: 'intermediary'
 }
 
-param upstreamName = 'orders'
+// upstreamName: not set here; it is the name the connector sends (see main.bicep).
 param upstreamBaseUrl = 'https://<your-apim-name>.azure-api.net/orders/'
 param allowedPaths = [
   '/orders'

@@ -21,7 +21,7 @@ param keyVaultSoftDeleteRetentionInDays = 7
 
 param errorMode = 'Body'
 
-param upstreamName = 'orders'
+// upstreamName: not set here; it is the name the connector sends (see main.bicep).
 // Empty: the URL of the API created in APIM below (https://<dev-apim-name>.azure-api.net/orders/).
 param upstreamBaseUrl = ''
 param allowedPaths = [

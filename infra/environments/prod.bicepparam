@@ -24,7 +24,7 @@ param vaultOperatorPrincipalType = 'Group'
 
 param errorMode = 'Body'
 
-param upstreamName = 'orders'
+// upstreamName: not set here; it is the name the connector sends (see main.bicep).
 param upstreamBaseUrl = 'https://<prod-apim-name>.azure-api.net/orders/'
 param allowedPaths = [
   '/orders'

@@ -50,6 +50,34 @@ public sealed class BicepTests
 
     [Theory]
     [MemberData(nameof(ParameterFiles))]
+    public void Every_parameter_file_deploys_the_upstream_the_connector_sends(string file)
+    {
+        using var connector = JsonDocument.Parse(InfraFiles.ReadText("connector", "apiDefinition.swagger.json"));
+        var sent = connector.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject())
+            .SelectMany(operation => operation.Value.TryGetProperty("parameters", out var parameters) ? parameters.EnumerateArray() : [])
+            .Where(parameter => parameter.GetProperty("name").GetString() == "upstream" && parameter.TryGetProperty("default", out _))
+            .Select(parameter => parameter.GetProperty("default").GetString())
+            .Distinct()
+            .ToList();
+        var (exitCode, output, diagnostics) = InfraFiles.Bicep("build-params", Path.Combine(InfraFiles.Root, file), "--stdout");
+        Assert.True(exitCode == 0, diagnostics);
+        using var built = JsonDocument.Parse(output);
+        using var parameters = JsonDocument.Parse(built.RootElement.GetProperty("parametersJson").GetString()!);
+        using var template = JsonDocument.Parse(built.RootElement.GetProperty("templateJson").GetString()!);
+
+        // One name in the connector, and the deployment takes it: no parameter file overrides it.
+        var name = Assert.Single(sent);
+        Assert.False(parameters.RootElement.GetProperty("parameters").TryGetProperty("upstreamName", out var overridden),
+            $"{file} sets upstreamName to {overridden}; the name comes from the connector");
+        // The compiled default is the connector's value, loaded at build time into a template variable.
+        var defaultValue = template.RootElement.GetProperty("parameters").GetProperty("upstreamName").GetProperty("defaultValue").GetString()!;
+        var variable = System.Text.RegularExpressions.Regex.Match(defaultValue, @"^\[variables\('(.+)'\)\]$").Groups[1].Value;
+        Assert.Equal(name, template.RootElement.GetProperty("variables").GetProperty(variable).GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(ParameterFiles))]
     public void Parameter_files_build_and_keep_secrets_out(string file)
     {
         var (exitCode, _, diagnostics) = InfraFiles.Bicep("build-params", Path.Combine(InfraFiles.Root, file), "--stdout");
