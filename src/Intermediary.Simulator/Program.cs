@@ -21,7 +21,7 @@ try
 }
 catch (IOException e)
 {
-    await Console.Error.WriteLineAsync($"Could not start the simulator: {e.Message}");
+    await Console.Error.WriteLineAsync($"Could not start the simulator: {e.Message} Choose other ports with --http-port N --https-port N (0 = any free port).");
     return 1;
 }
 

@@ -128,12 +128,15 @@ public sealed class ServerProcess : IDisposable
     }
 
     /// <summary>The Server host built alongside these tests, in the same configuration (Release under ./test.sh).</summary>
-    private static string ServerAssembly()
+    internal static string ServerAssembly() => BuiltAssembly("Intermediary.Server");
+
+    /// <summary>A project of src/ built alongside these tests, in the same configuration.</summary>
+    internal static string BuiltAssembly(string project)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var path = Path.Combine(SampleSettingsTests.RepositoryRoot(), "src", "Intermediary.Server", "bin", configuration, "net10.0", "Intermediary.Server.dll");
+        var path = Path.Combine(SampleSettingsTests.RepositoryRoot(), "src", project, "bin", configuration, "net10.0", project + ".dll");
         return File.Exists(path)
             ? path
-            : throw new InvalidOperationException($"{path} does not exist: build the solution (./test.sh does) before running the fault tests.");
+            : throw new InvalidOperationException($"{path} does not exist: build the solution (./test.sh does) before running these tests.");
     }
 }

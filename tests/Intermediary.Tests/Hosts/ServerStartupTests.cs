@@ -1,0 +1,43 @@
+using System.Net;
+using System.Net.Sockets;
+using Intermediary.Tests.Infrastructure;
+
+namespace Intermediary.Tests.Hosts;
+
+/// <summary>The run command's first-contact failures: one line that says what to do, a non-zero exit, no stack trace.</summary>
+public sealed class ServerStartupTests
+{
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("localhost")]
+    public async Task A_busy_port_is_one_line_naming_it_and_the_way_out(string host)
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+
+        using var server = ChildProcess.Start("dotnet", [ServerProcess.ServerAssembly(), "--demo", "--urls", $"http://{host}:{port}"], []);
+        await Eventually.True(() => server.HasExited, "the server gave up");
+
+        Assert.Equal(1, server.ExitCode);
+        var output = server.Output.Trim();
+        Assert.Equal($"Cannot listen on http://{host}:{port}: the port is in use by another process. Stop it, or choose another port, e.g. --urls http://127.0.0.1:7072", output);
+    }
+
+    [Fact]
+    public async Task The_simulators_busy_port_names_the_options_that_choose_others()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+
+        using var simulator = ChildProcess.Start("dotnet", [ServerProcess.BuiltAssembly("Intermediary.Simulator"), "--http-port", $"{port}", "--https-port", "0"], []);
+        await Eventually.True(() => simulator.HasExited, "the simulator gave up");
+
+        Assert.Equal(1, simulator.ExitCode);
+        var output = simulator.Output.Trim();
+        Assert.DoesNotContain('\n', output);
+        Assert.Contains($"{port}", output, StringComparison.Ordinal);
+        Assert.Contains("--http-port N --https-port N (0 = any free port)", output, StringComparison.Ordinal);
+    }
+}
