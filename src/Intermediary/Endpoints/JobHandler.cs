@@ -141,7 +141,7 @@ public sealed partial class JobHandler
                 if (requested is not null)
                 {
                     _running.TryCancel(job.Id);
-                    return Pending(context, requested, "Cancellation requested; the job stops shortly. Poll job.statusUrl for the outcome.", null);
+                    return Pending(context, requested, "Cancellation requested; the job stops shortly.", null);
                 }
             }
 

@@ -39,7 +39,6 @@ internal sealed class OperationFollower(IOptions<IntermediaryOptions> options, U
             await Task.Delay(WaitFrom(response), time, cancellationToken);
             var poll = PollOf(original, target);
             var result = await client.SendAsync(poll, budget, cancellationToken);
-            attempts += result.Envelope.Attempts;
             if (result.Response is not { } current)
             {
                 return Finish(result.Envelope, attempts, startedAt);
@@ -77,7 +76,7 @@ internal sealed class OperationFollower(IOptions<IntermediaryOptions> options, U
                 }
 
                 var final = await client.SendAsync(PollOf(original, resource), budget, cancellationToken);
-                return Finish(final.Envelope, attempts + final.Envelope.Attempts, startedAt);
+                return Finish(final.Envelope, attempts, startedAt);
             }
 
             if (state is not null && s_failedStates.Contains(state))

@@ -140,7 +140,8 @@ internal sealed partial class UpstreamClient(
             Message = classification.Message,
             Source = classification.Source,
             Retryable = classification.Retryable,
-            RetryAfterSeconds = classification.Ok || retryAfter is null ? null : RetryAfter.ToSeconds(retryAfter.Value),
+            // Only a hint for a request worth sending again: a quota that renews in hours is said in the message.
+            RetryAfterSeconds = classification.Retryable && retryAfter is { } wait ? RetryAfter.ToSeconds(wait) : null,
             Attempts = plan.Attempts,
             DurationMs = (long)plan.Elapsed.TotalMilliseconds,
             CorrelationId = request.CorrelationId,

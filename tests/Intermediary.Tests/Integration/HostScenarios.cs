@@ -131,6 +131,9 @@ public abstract class HostScenarios(ScenarioFixture fixture)
         Assert.Equal("QuotaExceeded", response.Code);
         Assert.Equal("gateway", response.Source);
         Assert.False(response.Envelope.GetProperty("retryable").GetBoolean());
+        // Not worth sending again soon, so no retry hint; when the quota renews is in the message.
+        Assert.Null(response.RetryAfterSeconds);
+        Assert.Contains("replenished", response.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -450,6 +453,7 @@ public abstract class HostScenarios(ScenarioFixture fixture)
         var unknown = await Get("api/jobs/" + new string('0', 32) + "?errorMode=status");
 
         Assert.Equal(202, cancel.StatusCode);
+        Assert.Equal("Cancellation requested; the job stops shortly. Poll job.statusUrl until job.status is succeeded, failed or canceled.", cancel.Message);
         await Eventually.True(() => fixture.Simulator.InFlightApiRequests == 0, "the upstream call was aborted");
         Assert.Equal("canceled", done.JobStatus);
         Assert.Equal("JobCanceled", done.Code);
@@ -466,6 +470,9 @@ public abstract class HostScenarios(ScenarioFixture fixture)
         Assert.Equal("succeeded", done.JobStatus);
         Assert.True(done.Ok, done.ToString());
         Assert.Equal(7, done.Data.GetProperty("result").GetProperty("input").GetProperty("order").GetInt32());
+        // The starting request was sent once; the operation's status polls are not attempts.
+        Assert.Equal(1, done.Attempts);
+        Assert.True(fixture.Simulator.CountApiRequests("/lro/") >= 2, "the operation was polled");
     }
 
     private Task<IntermediaryHost.Response> Get(string pathAndQuery) => Host.CallAsync(HttpMethod.Get, pathAndQuery);

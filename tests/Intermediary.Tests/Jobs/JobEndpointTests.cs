@@ -191,6 +191,7 @@ public sealed class JobEndpointTests : IAsyncLifetime
         var result = style == "operation" ? done.Data.GetProperty("result") : done.Data;
         Assert.Equal(42, result.GetProperty("input").GetProperty("order").GetInt32());
         Assert.True(_simulator.CountApiRequests("/lro/") >= 3, "the operation was polled");
+        Assert.Equal(1, done.Attempts);
     }
 
     [Theory]
