@@ -45,15 +45,15 @@ internal sealed class DemoMode : IAsyncDisposable
               {Call("/faults/status/429?retryAfter=120")}
                   Retry-After beyond the budget: RateLimited at once, retryAfterSeconds = 120
               {Call("/faults/ratelimit")}
-                  APIM's rate limit: the 4th call within a minute is RateLimited (source gateway)
+                  APIM's rate limit: 3 calls a minute pass, the 4th is RateLimited (source gateway)
               {Call("/faults/quota")}
                   APIM's quota: QuotaExceeded
               {Call("/faults/html")}
-                  an HTML error page: InvalidResponse with a markup-free excerpt
+                  an HTML error page: InvalidResponse with a markup-free excerpt (~11 s: the 502s are retried first)
               {Call("/faults/slow?seconds=10")}
                   slower than the 4 s attempt timeout, retried until the 15 s demo budget ends: Timeout
               {Call("/faults/reset")}
-                  connection reset: NetworkError
+                  connection reset: NetworkError (~11 s: resets are retried first)
               curl -s '{baseUrl}/api/call/demo/items'
                   no function key: Unauthenticated
               curl -s -H 'x-functions-key: {FunctionKey}' '{baseUrl}/api/health'
