@@ -15,7 +15,11 @@ public static class IntermediaryServer
     {
         var demo = args.Contains("--demo", StringComparer.OrdinalIgnoreCase);
         var builder = WebApplication.CreateBuilder(args.Where(a => !a.Equals("--demo", StringComparison.OrdinalIgnoreCase)).ToArray());
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        // Where nothing says where to listen: the tour's port. The standard settings win: urls / ASPNETCORE_URLS, and
+        // the ports settings container images use (ASPNETCORE_HTTP_PORTS=8080 in the .NET base images).
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
+            && string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.HttpPortsKey])
+            && string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.HttpsPortsKey]))
         {
             builder.WebHost.UseUrls(demo ? "http://127.0.0.1:7071" : DefaultUrl);
         }

@@ -40,4 +40,27 @@ public sealed class ServerStartupTests
         Assert.Contains($"{port}", output, StringComparison.Ordinal);
         Assert.Contains("--http-port N --https-port N (0 = any free port)", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_ports_setting_of_container_images_is_honoured_on_every_interface()
+    {
+        var port = AzuriteProcess.FreePort();
+        Dictionary<string, string?> settings = new()
+        {
+            ["ASPNETCORE_HTTP_PORTS"] = $"{port}",
+            ["Intermediary:FunctionKeys:k"] = "container-key-0123456789",
+            ["Intermediary:Upstreams:u:BaseUrl"] = "https://example.invalid/",
+            ["Intermediary:Upstreams:u:AllowedPaths:0"] = "/",
+            ["Intermediary:Upstreams:u:Credential"] = "None",
+        };
+        using var server = ChildProcess.Start("dotnet", [ServerProcess.ServerAssembly()], settings);
+        using var client = new HttpClient();
+
+        await Eventually.True(() => server.Output.Contains("Now listening on", StringComparison.Ordinal) || server.HasExited, "the server started");
+
+        Assert.False(server.HasExited, server.Output);
+        Assert.Contains($"Now listening on: http://[::]:{port}", server.Output, StringComparison.Ordinal);
+        var response = await client.GetStringAsync($"http://127.0.0.1:{port}/api/nothing");
+        Assert.Contains("\"NotFound\"", response, StringComparison.Ordinal);
+    }
 }
