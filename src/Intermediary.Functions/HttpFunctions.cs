@@ -8,8 +8,8 @@ namespace Intermediary.Functions;
 /// <summary>
 /// One HTTP function per endpoint, with the Server host's route templates (shared constants) and methods. Each is
 /// a single call into the core's handler; AuthorizationLevel.Function makes the Functions host check the caller's
-/// x-functions-key / ?code= before anything runs. The one anonymous function is the catch-all, which only answers
-/// NotFound / MethodNotAllowed envelopes and calls nothing.
+/// x-functions-key / ?code= before anything runs. The anonymous functions are the liveness probe and the catch-all,
+/// which only answer envelopes of their own and call nothing.
 /// </summary>
 internal sealed class HttpFunctions(CallHandler call, HealthHandler health, JobHandler jobs)
 {
@@ -30,6 +30,12 @@ internal sealed class HttpFunctions(CallHandler call, HealthHandler health, JobH
     public async Task<IActionResult> Health(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = IntermediaryRoutes.Health)] HttpRequest request) =>
         await health.HandleAsync(request.HttpContext);
+
+    /// <summary>Liveness for platform probes: anonymous, calls nothing (see HealthHandler.Live).</summary>
+    [Function("Live")]
+    public static IActionResult Live(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = IntermediaryRoutes.Live)] HttpRequest request) =>
+        HealthHandler.Live();
 
     [Function("StartJob")]
     public async Task<IActionResult> StartJob(

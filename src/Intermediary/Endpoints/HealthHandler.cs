@@ -35,6 +35,13 @@ public sealed class HealthHandler
 
     public Task<EnvelopeResult> HandleAsync(HttpContext context) => EndpointGuard.RunAsync(context, _logger, () => CheckAllAsync(context));
 
+    /// <summary>
+    /// <c>GET /api/health/live</c>: the process answers. No key, no upstream call, no token, no configuration
+    /// detail — safe to leave anonymous for a platform's liveness probe; readiness is <see cref="HandleAsync"/>.
+    /// </summary>
+    public static EnvelopeResult Live() =>
+        new(new Envelope { Ok = true, Status = 200, Code = EnvelopeCode.Ok, Message = "Alive.", Source = EnvelopeSource.Intermediary });
+
     private async Task<EnvelopeResult> CheckAllAsync(HttpContext context)
     {
         var started = _time.GetTimestamp();

@@ -102,6 +102,8 @@ public static class IntermediaryApplicationBuilderExtensions
         api.MapGet(IntermediaryRoutes.Job, (HttpContext context, string id, JobHandler handler) => handler.GetAsync(context, id));
         api.MapDelete(IntermediaryRoutes.Job, (HttpContext context, string id, JobHandler handler) => handler.CancelAsync(context, id));
 
+        // Outside the keyed group on purpose: a liveness probe carries no key, and the answer reveals nothing.
+        endpoints.MapGet("/" + IntermediaryRoutes.Prefix + "/" + IntermediaryRoutes.Live, HealthHandler.Live);
         endpoints.MapFallback(IntermediaryFallback.Answer);
         return endpoints;
     }

@@ -28,7 +28,8 @@ public static class IntermediaryFallback
     private static IReadOnlyList<string> AcceptedMethods(PathString path)
     {
         var prefix = "/" + IntermediaryRoutes.Prefix;
-        if (path.Equals(prefix + "/" + IntermediaryRoutes.Health, StringComparison.OrdinalIgnoreCase))
+        if (path.Equals(prefix + "/" + IntermediaryRoutes.Health, StringComparison.OrdinalIgnoreCase)
+            || path.Equals(prefix + "/" + IntermediaryRoutes.Live, StringComparison.OrdinalIgnoreCase))
         {
             return ["GET"];
         }

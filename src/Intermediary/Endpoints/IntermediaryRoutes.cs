@@ -10,6 +10,9 @@ public static class IntermediaryRoutes
     public const string CallRoot = "call/{upstream}";
     public const string Health = "health";
 
+    /// <summary>GET, anonymous: liveness only (no upstream calls).</summary>
+    public const string Live = "health/live";
+
     /// <summary>POST: start a job whose request is described by the JSON body.</summary>
     public const string JobStart = "jobs/{upstream}";
 

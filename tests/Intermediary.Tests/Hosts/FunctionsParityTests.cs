@@ -40,18 +40,20 @@ public sealed class FunctionsParityTests
     }
 
     [Fact]
-    public void Every_http_function_requires_a_function_key_except_the_catch_all()
+    public void Every_http_function_requires_a_function_key_except_liveness_and_the_catch_all()
     {
         var functions = HttpFunctions();
+        string? Body(HttpFunction f) => FunctionMethods().Single(m => FunctionName(m) == f.Name).ExpressionBody?.Expression.ToString();
 
         Assert.NotEmpty(functions);
-        Assert.All(functions.Where(f => !IsCatchAll(f)), f => Assert.Equal("AuthorizationLevel.Function", f.AuthorizationLevel));
-        var catchAll = Assert.Single(functions, IsCatchAll);
-        // Anonymous, all methods, and nothing but the fallback envelope: it can never reach an upstream.
-        Assert.Equal("AuthorizationLevel.Anonymous", catchAll.AuthorizationLevel);
-        Assert.Empty(catchAll.Methods);
-        var body = FunctionMethods().Single(m => FunctionName(m) == catchAll.Name).ExpressionBody?.Expression.ToString();
-        Assert.Equal($"{nameof(IntermediaryFallback)}.{nameof(IntermediaryFallback.Answer)}(request.HttpContext)", body);
+        var anonymous = functions.Where(f => f.AuthorizationLevel != "AuthorizationLevel.Function").OrderBy(f => f.Route, StringComparer.Ordinal).ToList();
+        Assert.All(anonymous, f => Assert.Equal("AuthorizationLevel.Anonymous", f.AuthorizationLevel));
+        Assert.Equal(["health/live", "{*rest}"], anonymous.Select(f => f.Route));
+        // Each anonymous function is nothing but an answer of its own: it can never reach an upstream or a token.
+        Assert.Equal(["GET"], anonymous[0].Methods);
+        Assert.Equal($"{nameof(HealthHandler)}.{nameof(HealthHandler.Live)}()", Body(anonymous[0]));
+        Assert.Empty(anonymous[1].Methods);
+        Assert.Equal($"{nameof(IntermediaryFallback)}.{nameof(IntermediaryFallback.Answer)}(request.HttpContext)", Body(anonymous[1]));
     }
 
     [Fact]
@@ -66,7 +68,7 @@ public sealed class FunctionsParityTests
             var calls = method.DescendantNodes().OfType<InvocationExpressionSyntax>()
                 .Select(i => i.Expression).OfType<MemberAccessExpressionSyntax>()
                 .Where(a => a.Expression is IdentifierNameSyntax receiver
-                    && (receiver.Identifier.Text == nameof(IntermediaryFallback)
+                    && (receiver.Identifier.Text is nameof(IntermediaryFallback) or nameof(HealthHandler)
                         || (parameters.TryGetValue(receiver.Identifier.Text, out var type) && s_coreEntryPoints.Contains(type))))
                 .ToList();
             Assert.True(calls.Count is >= 1, $"{method.Identifier.Text} does not call a core handler");

@@ -412,6 +412,22 @@ public abstract class HostScenarios(ScenarioFixture fixture)
     }
 
     [Fact]
+    public async Task Liveness_answers_without_a_key_and_without_calling_anything()
+    {
+        var gatewayBefore = fixture.Simulator.GatewayRequestCount;
+        var tokensBefore = fixture.Simulator.TokenRequestCount;
+
+        var live = await Host.CallAsync(HttpMethod.Get, "api/health/live", withKey: false);
+        var wrongMethod = await Host.CallAsync(HttpMethod.Post, "api/health/live?errorMode=status", withKey: false);
+
+        Assert.Equal((200, "Ok", "Alive."), (live.StatusCode, live.Code, live.Message));
+        Assert.Equal(JsonValueKind.Null, live.Data.ValueKind);
+        Assert.Equal((405, "MethodNotAllowed"), (wrongMethod.StatusCode, wrongMethod.Code));
+        Assert.Equal(gatewayBefore, fixture.Simulator.GatewayRequestCount);
+        Assert.Equal(tokensBefore, fixture.Simulator.TokenRequestCount);
+    }
+
+    [Fact]
     public async Task A_job_starts_with_202_and_is_polled_to_its_result()
     {
         var started = await Host.CallAsync(HttpMethod.Post, "api/jobs/demo/jobs/slow?seconds=1", r => r.Headers.Add("X-Job-Method", "GET"));
