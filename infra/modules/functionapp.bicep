@@ -294,7 +294,8 @@ resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
 resource site 'Microsoft.Web/sites@2024-11-01' = {
   name: functionAppName
   location: location
-  tags: tags
+  // azd deploy finds the app by this tag (azure.yaml, service "api").
+  tags: union(tags, { 'azd-service-name': 'api' })
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
