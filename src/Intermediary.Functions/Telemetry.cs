@@ -31,7 +31,7 @@ internal static class Telemetry
         var telemetry = services.AddOpenTelemetry()
             .UseFunctionsWorkerDefaults()
             .WithTracing(tracing => tracing.AddSource(IntermediaryDiagnostics.Name).AddHttpClientInstrumentation())
-            .WithMetrics(metrics => metrics.AddMeter(IntermediaryDiagnostics.Name).AddHttpClientInstrumentation());
+            .WithMetrics(metrics => metrics.AddMeter(IntermediaryDiagnostics.Name, IntermediaryDiagnostics.ResilienceMeter).AddHttpClientInstrumentation());
         if (appInsights)
         {
             // Entra-authenticated ingestion (the Bicep template disables local auth): the same managed identity the

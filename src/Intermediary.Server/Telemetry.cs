@@ -25,7 +25,7 @@ internal static class Telemetry
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddSource(IntermediaryDiagnostics.Name))
-            .WithMetrics(metrics => metrics.AddMeter(IntermediaryDiagnostics.Name));
+            .WithMetrics(metrics => metrics.AddMeter(IntermediaryDiagnostics.Name, IntermediaryDiagnostics.ResilienceMeter));
         if (appInsights)
         {
             // The distro adds the ASP.NET Core and HttpClient instrumentation itself.

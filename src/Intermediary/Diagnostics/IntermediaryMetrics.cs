@@ -10,6 +10,12 @@ public static class IntermediaryDiagnostics
     /// <summary>Both the activity source and the meter are named this.</summary>
     public const string Name = "Intermediary";
 
+    /// <summary>
+    /// Polly's meter: retries, timeouts and circuit-breaker transitions of the upstream pipelines
+    /// (<c>resilience.polly.strategy.events</c>, <c>pipeline.name</c> "Intermediary.Upstream").
+    /// </summary>
+    public const string ResilienceMeter = "Polly";
+
     internal static readonly ActivitySource ActivitySource = new(Name);
 }
 
