@@ -40,7 +40,7 @@ public sealed class ResilienceTelemetryTests
         Assert.Equal(3, ours.Count(e => e == "OnRetry"));
         Assert.Equal(1, ours.Count(e => e == "OnCircuitOpened"));
         var logged = host.Logs.Lines.Where(l => l.Contains(upstream, StringComparison.Ordinal)).ToList();
-        Assert.Contains(logged, l => l.Contains("OnRetry", StringComparison.Ordinal));
-        Assert.Contains(logged, l => l.Contains("OnCircuitOpened", StringComparison.Ordinal));
+        Assert.Contains(logged, l => l.StartsWith("Warning Polly", StringComparison.Ordinal) && l.Contains("OnRetry", StringComparison.Ordinal));
+        Assert.Contains(logged, l => l.StartsWith("Error Polly", StringComparison.Ordinal) && l.Contains("OnCircuitOpened", StringComparison.Ordinal));
     }
 }
