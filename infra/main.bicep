@@ -77,7 +77,7 @@ param vaultOperatorPrincipalId string = ''
 param vaultOperatorPrincipalType string = 'User'
 
 // ---------------------------------------------------------------------------------------------------------------
-// Intermediary settings (README "Configuration"); defaults are the README's
+// Intermediary settings (docs/operations.md, "Configuration"); defaults are those documented there
 // ---------------------------------------------------------------------------------------------------------------
 
 @description('Intermediary:ErrorMode — error mode when the caller sends no X-Error-Mode header.')

@@ -160,7 +160,7 @@ var hostSettings = [
 
 // Intermediary:* — every key of local.settings.sample.json except Intermediary__FunctionKeys__default: function
 // keys are a Server-host-only setting; on Functions the host checks its own function keys
-// (AuthorizationLevel.Function), see the README's "Azure Functions host". Also not the development-only certificate
+// (AuthorizationLevel.Function), see docs/operations.md, "Azure Functions host". Also not the development-only certificate
 // trust, which the service refuses outside the Development environment.
 var intermediarySettings = [
   { name: 'Intermediary__ErrorMode', value: errorMode }

@@ -48,7 +48,7 @@ public static class IntermediaryApplicationBuilderExtensions
 
     /// <summary>
     /// The service's own limits on the request target and headers, set below the server's so that what falls
-    /// between gets an envelope; beyond the server's limits the server answers alone (see README, Reliability).
+    /// between gets an envelope; beyond the server's limits the server answers alone (see docs/operations.md, Reliability).
     /// </summary>
     private static Task RefuseOversizedRequests(HttpContext context, RequestDelegate next)
     {
