@@ -24,6 +24,13 @@ fi
 export AZURITE_PATH="$(pwd)/eng/azurite/node_modules/.bin/azurite"
 "$AZURITE_PATH" --version >/dev/null || fail "Azurite does not run: $AZURITE_PATH"
 
+# Spectral (OpenAPI linter) for the connector definition, pinned in eng/spectral/package.json.
+if [ ! -x eng/spectral/node_modules/.bin/spectral ]; then
+  npm install --prefix eng/spectral --no-audit --no-fund --loglevel=error || fail "could not install Spectral from npm"
+fi
+export SPECTRAL_PATH="$(pwd)/eng/spectral/node_modules/.bin/spectral"
+"$SPECTRAL_PATH" --version >/dev/null || fail "Spectral does not run: $SPECTRAL_PATH"
+
 # The Bicep CLI for the infra tests, from NuGet (eng/bicep pins the version).
 dotnet restore eng/bicep/Bicep.csproj -v quiet || fail "could not restore the Bicep CLI from NuGet"
 packages="$(dotnet nuget locals global-packages --list | sed -E 's/^global-packages: //')"
