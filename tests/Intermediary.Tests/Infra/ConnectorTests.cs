@@ -52,11 +52,67 @@ public sealed class ConnectorTests : IAsyncLifetime
             EnvelopeJsonContext.Default.Envelope);
 
         Assert.Equal(Names(serialized), schema.Properties.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(Names(serialized.GetProperty("upstream")), schema.Properties["upstream"].Properties.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(Names(serialized.GetProperty("job")), schema.Properties["job"].Properties.Keys.Order(StringComparer.Ordinal));
+        // upstream and job are allOf wrappers around their definitions, so they can carry an x-ms-summary.
+        var upstream = Assert.Single(schema.Properties["upstream"].AllOf);
+        var job = Assert.Single(schema.Properties["job"].AllOf);
+        Assert.Equal(Names(serialized.GetProperty("upstream")), upstream.Properties.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(Names(serialized.GetProperty("job")), job.Properties.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(Enum.GetNames<EnvelopeCode>().Order(StringComparer.Ordinal), schema.Properties["code"].Enum.Select(Value).Order(StringComparer.Ordinal));
         Assert.Equal(Enum.GetValues<JobStatus>().Select(s => s.ToWire()).Order(StringComparer.Ordinal),
-            schema.Properties["job"].Properties["status"].Enum.Select(Value).Order(StringComparer.Ordinal));
+            job.Properties["status"].Enum.Select(Value).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    // Units in parentheses ("Duration (ms)") keep their own case.
+    public void Summaries_are_title_case_and_short_and_descriptions_are_sentences()
+    {
+        using var definition = JsonDocument.Parse(InfraFiles.ReadText("connector", "apiDefinition.swagger.json"));
+        var minor = new HashSet<string>(StringComparer.Ordinal) { "a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with", "as", "at" };
+        var found = new List<string>();
+        void Walk(JsonElement node, string path)
+        {
+            if (node.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var property in node.EnumerateObject())
+                {
+                    var here = $"{path}/{property.Name}";
+                    if (property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is { Length: > 0 } text)
+                    {
+                        if (property.Name == "x-ms-summary" && text.Split(' ').Select((w, i) => (w, i)).Any(x => !x.w.StartsWith('(') && char.IsLower(x.w[0]) && (x.i == 0 || !minor.Contains(x.w))))
+                        {
+                            found.Add($"{here}: '{text}' is not Title Case");
+                        }
+
+                        if (property.Name is "x-ms-summary" or "summary" && text.Length > 80)
+                        {
+                            found.Add($"{here}: longer than 80 characters");
+                        }
+
+                        if (property.Name == "description" && !char.IsUpper(text[0]))
+                        {
+                            found.Add($"{here}: does not start with a capital");
+                        }
+                    }
+
+                    Walk(property.Value, here);
+                }
+            }
+            else if (node.ValueKind == JsonValueKind.Array)
+            {
+                var i = 0;
+                foreach (var item in node.EnumerateArray())
+                {
+                    Walk(item, $"{path}[{i++}]");
+                }
+            }
+        }
+
+        Walk(definition.RootElement, "");
+        var envelope = definition.RootElement.GetProperty("definitions").GetProperty("Envelope").GetProperty("properties");
+
+        Assert.Empty(found);
+        Assert.All(envelope.EnumerateObject(), p => Assert.True(p.Value.TryGetProperty("x-ms-summary", out _), $"Envelope.{p.Name} has no x-ms-summary"));
+        Assert.StartsWith("    \"swagger\"", InfraFiles.ReadText("connector", "apiDefinition.swagger.json").Split('\n')[1], StringComparison.Ordinal);
     }
 
     [Fact]
