@@ -176,7 +176,6 @@ internal static class ErrorClassifier
             $"The upstream returned an HTML page instead of JSON (HTTP {status}): {body.Text ?? "(empty page)"}",
         EnvelopeCode.InvalidResponse => $"The upstream returned a body that is not valid JSON (HTTP {status}).",
         _ when upstreamMessage is not null => ResponseBody.Excerpt(upstreamMessage)!,
-        EnvelopeCode.SubscriptionKeyInvalid => "The API gateway rejected the subscription key.",
         EnvelopeCode.RateLimited => "The upstream is rate limiting calls; wait and try again.",
         EnvelopeCode.ServiceUnavailable => "The upstream is temporarily unavailable.",
         EnvelopeCode.GatewayTimeout => "The upstream gateway timed out.",

@@ -138,6 +138,46 @@ public sealed class ClassificationFieldsTests
         Assert.False(Classify(403, """{"error":{"code":"Denied","message":"The token lacks the role."}}""").TokenRejected);
 
     [Fact]
+    public void A_binary_success_is_ok_with_base64_data()
+    {
+        var result = ErrorClassifier.Classify(
+            new UpstreamResponse(200, "application/octet-stream", new byte[] { 1, 2, 3 }, Headers(), false), s_now);
+
+        AssertFields(result, ok: true, status: 200, EnvelopeCode.Ok, EnvelopeSource.Backend, retryable: false, "Binary content (3 bytes), base64-encoded in data.");
+        Assert.Equal("AQID", result.Data!.Value.GetString());
+    }
+
+    [Theory]
+    [InlineData(200, "text/html", "<html><body><p>Sign in</p></body></html>", "The upstream returned an HTML page instead of JSON (HTTP 200): Sign in")]
+    [InlineData(200, "text/html", "<html><body></body></html>", "The upstream returned an HTML page instead of JSON (HTTP 200): (empty page)")]
+    [InlineData(200, "application/json", "{\"cut", "The upstream said JSON but sent a body that is not valid JSON (HTTP 200).")]
+    public void An_unreadable_success_is_a_non_retryable_InvalidResponse(int status, string contentType, string body, string message)
+    {
+        var result = Classify(status, body, contentType);
+
+        AssertFields(result, ok: false, status: 502, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend, retryable: false, message);
+        Assert.Null(result.Data);
+    }
+
+    [Fact]
+    public void An_empty_html_error_page_says_so() =>
+        Assert.Equal("The upstream returned an HTML page instead of JSON (HTTP 500): (empty page)", Classify(500, "<html></html>", "text/html").Message);
+
+    [Theory]
+    [InlineData(300, EnvelopeCode.UpstreamError, false, 502)]
+    [InlineData(403, EnvelopeCode.Forbidden, false, 403)]
+    [InlineData(418, EnvelopeCode.BadRequest, false, 418)]
+    [InlineData(599, EnvelopeCode.UpstreamError, false, 599)]
+    [InlineData(600, EnvelopeCode.UpstreamError, false, 502)]
+    public void Statuses_at_the_edges_of_their_ranges(int status, EnvelopeCode code, bool retryable, int mirrored)
+    {
+        var result = Classify(status, "upstream words", "text/plain");
+
+        AssertFields(result, ok: false, mirrored, code, EnvelopeSource.Backend, retryable, "upstream words");
+        Assert.Equal("upstream words", result.Upstream!.Message);
+    }
+
+    [Fact]
     public void An_open_circuit_is_a_retryable_CircuitOpen_with_the_breakers_retry_after()
     {
         var result = ErrorClassifier.Classify(new BrokenCircuitException("open", TimeSpan.FromSeconds(12)), "orders");
