@@ -92,6 +92,13 @@ public sealed class ConnectorTests : IAsyncLifetime
                         {
                             found.Add($"{here}: does not start with a capital");
                         }
+
+                        // Certification asks for plain words: "API" only inside the product name API Management.
+                        if (property.Name is "description" or "summary" or "x-ms-summary"
+                            && System.Text.RegularExpressions.Regex.IsMatch(text, @"\bAPIs?\b(?! Management)"))
+                        {
+                            found.Add($"{here}: says 'API'");
+                        }
                     }
 
                     Walk(property.Value, here);
