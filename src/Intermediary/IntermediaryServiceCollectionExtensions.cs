@@ -8,6 +8,7 @@ using Intermediary.Tokens;
 using Intermediary.Upstream;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -146,10 +147,22 @@ public static class IntermediaryServiceCollectionExtensions
             sp.GetRequiredService<RequestIntake>(),
             sp.GetRequiredService<UpstreamClient>(),
             sp.GetRequiredService<ILogger<CallHandler>>()));
+        // Readiness: one standard health check per configured upstream, known once the options are bound.
+        services.AddHealthChecks();
+        services.AddSingleton<IConfigureOptions<HealthCheckServiceOptions>>(sp => new ConfigureOptions<HealthCheckServiceOptions>(checks =>
+        {
+            foreach (var upstream in sp.GetRequiredService<IOptions<IntermediaryOptions>>().Value.Upstreams.Keys)
+            {
+                checks.Registrations.Add(new HealthCheckRegistration(
+                    upstream,
+                    provider => new UpstreamHealthCheck(upstream, provider.GetRequiredService<IOptions<IntermediaryOptions>>(), provider.GetRequiredService<ITokenProvider>(),
+                        provider.GetRequiredService<IHttpClientFactory>(), provider.GetRequiredService<TimeProvider>()),
+                    HealthStatus.Unhealthy,
+                    [UpstreamHealthCheck.Tag]));
+            }
+        }));
         services.TryAddSingleton(sp => new HealthHandler(
-            sp.GetRequiredService<IOptions<IntermediaryOptions>>(),
-            sp.GetRequiredService<ITokenProvider>(),
-            sp.GetRequiredService<IHttpClientFactory>(),
+            sp.GetRequiredService<HealthCheckService>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<HealthHandler>>()));
         services.TryAddSingleton(sp => new JobHandler(

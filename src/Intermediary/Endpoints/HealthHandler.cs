@@ -1,34 +1,26 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Intermediary.Configuration;
 using Intermediary.Envelopes;
-using Intermediary.Security;
-using Intermediary.Tokens;
-using Intermediary.Upstream;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Intermediary.Endpoints;
 
 /// <summary>
-/// <c>GET /api/health</c>: configuration loaded, a token obtainable and the upstream reachable, per upstream.
-/// Shaped like every other answer; ServiceUnavailable when any upstream is not healthy.
+/// <c>GET /api/health</c>: readiness — per upstream, a token obtainable and the upstream reachable — run as the
+/// standard health checks tagged <see cref="UpstreamHealthCheck.Tag"/>. Shaped like every other answer;
+/// ServiceUnavailable when any upstream is not healthy.
 /// </summary>
 public sealed class HealthHandler
 {
-    private static readonly TimeSpan s_probeTimeout = TimeSpan.FromSeconds(5);
-    private readonly IOptions<IntermediaryOptions> _options;
-    private readonly ITokenProvider _tokens;
-    private readonly IHttpClientFactory _httpClientFactory;
+    private readonly HealthCheckService _checks;
     private readonly TimeProvider _time;
     private readonly ILogger<HealthHandler> _logger;
 
-    internal HealthHandler(IOptions<IntermediaryOptions> options, ITokenProvider tokens, IHttpClientFactory httpClientFactory, TimeProvider time, ILogger<HealthHandler> logger)
+    internal HealthHandler(HealthCheckService checks, TimeProvider time, ILogger<HealthHandler> logger)
     {
-        _options = options;
-        _tokens = tokens;
-        _httpClientFactory = httpClientFactory;
+        _checks = checks;
         _time = time;
         _logger = logger;
     }
@@ -45,45 +37,22 @@ public sealed class HealthHandler
     private async Task<EnvelopeResult> CheckAllAsync(HttpContext context)
     {
         var started = _time.GetTimestamp();
-        var checks = await Task.WhenAll(_options.Value.Upstreams.Select(pair => CheckAsync(pair.Key, pair.Value, context.RequestAborted)));
-        var healthy = checks.All(c => c.Healthy);
-        var report = new HealthReport(checks);
-        var envelope = (healthy
+        var report = await _checks.CheckHealthAsync(r => r.Tags.Contains(UpstreamHealthCheck.Tag), context.RequestAborted);
+        var upstreams = report.Entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new UpstreamHealth(
+            e.Key,
+            e.Value.Status == HealthStatus.Healthy,
+            e.Value.Data.GetValueOrDefault("token") as string ?? "failed",
+            e.Value.Data.GetValueOrDefault("tokenError") as string,
+            e.Value.Data.GetValueOrDefault("reachable") is true,
+            e.Value.Data.GetValueOrDefault("status") as int?)).ToList();
+        var envelope = (report.Status == HealthStatus.Healthy
             ? new Envelope { Ok = true, Status = 200, Code = EnvelopeCode.Ok, Message = "Healthy.", Source = EnvelopeSource.Intermediary }
             : Envelope.Failure(EnvelopeCode.ServiceUnavailable, "One or more upstreams are not healthy; see data.upstreams.")) with
         {
             DurationMs = (long)_time.GetElapsedTime(started).TotalMilliseconds,
-            Data = JsonSerializer.SerializeToElement(report, HealthJsonContext.Default.HealthReport),
+            Data = JsonSerializer.SerializeToElement(new HealthReport(upstreams), HealthJsonContext.Default.HealthReport),
         };
         return new EnvelopeResult(envelope);
-    }
-
-    private async Task<UpstreamHealth> CheckAsync(string name, UpstreamOptions settings, CancellationToken cancellationToken)
-    {
-        var token = await _tokens.GetTokenAsync(name, null, cancellationToken);
-        if (token.Failure is { } failure)
-        {
-            return new UpstreamHealth(name, false, "failed", failure.ErrorCode, false, null);
-        }
-
-        var tokenState = token.AccessToken is null ? "not-needed" : "ok";
-        using var timeout = new CancellationTokenSource(s_probeTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        try
-        {
-            using var probe = new HttpRequestMessage(HttpMethod.Get, RequestPath.Combine(settings.BaseUrl!, settings.HealthPath, null));
-            UpstreamClient.AddCredentials(probe, token.AccessToken, settings);
-
-            using var response = await _httpClientFactory.CreateClient(UpstreamClient.HttpClientName)
-                .SendAsync(probe, HttpCompletionOption.ResponseHeadersRead, linked.Token);
-            // Any HTTP answer proves the network path; a 5xx says the upstream itself is in trouble.
-            var status = (int)response.StatusCode;
-            return new UpstreamHealth(name, status < 500, tokenState, null, true, status);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return new UpstreamHealth(name, false, tokenState, null, false, null);
-        }
     }
 }
 

@@ -1,6 +1,9 @@
 using System.Text;
+using Intermediary.Endpoints;
 using Intermediary.Simulator;
 using Intermediary.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Intermediary.Tests.Integration;
 
@@ -94,4 +97,30 @@ public sealed class RequestLimitsTests : IAsyncLifetime
         Assert.Equal("AADSTS7000215", upstream.GetProperty("tokenError").GetString());
     }
 
+    [Fact]
+    public async Task Readiness_runs_as_standard_health_checks_one_per_upstream()
+    {
+        var closedPort = AzuriteProcess.FreePort();
+        await using var host = await IntermediaryHost.StartAsync(_simulator, new()
+        {
+            ["Intermediary:Upstreams:down:BaseUrl"] = $"http://127.0.0.1:{closedPort}/",
+            ["Intermediary:Upstreams:down:AllowedPaths:0"] = "/",
+            ["Intermediary:Upstreams:down:Credential"] = "None",
+        });
+
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Tags.Contains(UpstreamHealthCheck.Tag));
+        var envelope = await host.GetAsync("api/health?errorMode=status");
+
+        Assert.Equal(["demo", "down"], report.Entries.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(HealthStatus.Healthy, report.Entries["demo"].Status);
+        Assert.Equal(HealthStatus.Unhealthy, report.Entries["down"].Status);
+        Assert.Equal(false, report.Entries["down"].Data["reachable"]);
+        Assert.Equal("not-needed", report.Entries["down"].Data["token"]);
+        Assert.Equal((503, "ServiceUnavailable"), (envelope.StatusCode, envelope.Code));
+        var down = envelope.Data.GetProperty("upstreams").EnumerateArray().Single(u => u.GetProperty("name").GetString() == "down");
+        Assert.False(down.GetProperty("healthy").GetBoolean());
+        Assert.False(down.GetProperty("reachable").GetBoolean());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, down.GetProperty("status").ValueKind);
+    }
 }
+
