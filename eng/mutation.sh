@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet tool restore >/dev/null
+# Stryker compiles the mutants against the restored references: restore first, so a package added since the last
+# restore is not reported as a compile error of every mutant in the files that use it.
+dotnet restore tests/Intermediary.Tests/Intermediary.Tests.csproj -v quiet
 output="$(pwd)/artifacts/mutation"
 mkdir -p "$output"
 cd tests/Intermediary.Tests
