@@ -178,6 +178,15 @@ public sealed class ClassificationFieldsTests
     }
 
     [Fact]
+    public void A_json_error_at_the_first_non_success_status_is_read()
+    {
+        var result = Classify(300, """{"error":{"code":"Moved","message":"Go elsewhere."}}""");
+
+        AssertFields(result, ok: false, status: 502, EnvelopeCode.UpstreamError, EnvelopeSource.Backend, retryable: false, "Go elsewhere.");
+        Assert.Equal("Moved", result.Upstream!.Code);
+    }
+
+    [Fact]
     public void An_open_circuit_is_a_retryable_CircuitOpen_with_the_breakers_retry_after()
     {
         var result = ErrorClassifier.Classify(new BrokenCircuitException("open", TimeSpan.FromSeconds(12)), "orders");
