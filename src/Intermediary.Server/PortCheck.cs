@@ -32,8 +32,9 @@ internal static class PortCheck
             return null;
         }
 
-        var address = uri.IsLoopback && !IPAddress.TryParse(uri.Host.Trim('[', ']'), out _) ? IPAddress.Loopback
-            : IPAddress.TryParse(uri.Host.Trim('[', ']'), out var parsed) ? parsed
+        // An address as written; "localhost" is the loopback; any other name, every interface.
+        var address = IPAddress.TryParse(uri.Host.Trim('[', ']'), out var parsed) ? parsed
+            : uri.IsLoopback ? IPAddress.Loopback
             : IPAddress.Any;
         return new IPEndPoint(address, uri.Port);
     }

@@ -48,20 +48,28 @@ public static class FunctionsLocalSettings
     public static Dictionary<string, string> Write(ApimSimulator simulator, string path, string storageConnectionString = DevelopmentStorage)
     {
         var root = File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? [] : [];
-        var existing = root["Values"] as JsonObject ?? [];
-        var values = Values(simulator, storageConnectionString);
-        foreach (var (key, value) in values)
+        var existing = Section(root, "Values");
+        foreach (var (key, value) in Values(simulator, storageConnectionString))
         {
             existing[key] = value;
         }
 
         root["IsEncrypted"] = false;
-        root["Values"] = existing.DeepClone();
-        var host = root["Host"] as JsonObject ?? [];
-        host["LocalHttpPort"] = LocalHttpPort;
-        root["Host"] = host.DeepClone();
+        Section(root, "Host")["LocalHttpPort"] = LocalHttpPort;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
         return existing.ToDictionary(p => p.Key, p => p.Value?.ToString() ?? "", StringComparer.Ordinal);
+    }
+
+    /// <summary>The object at <paramref name="name"/> in <paramref name="root"/>, added when missing or not an object.</summary>
+    private static JsonObject Section(JsonObject root, string name)
+    {
+        if (root[name] is not JsonObject section)
+        {
+            section = [];
+            root[name] = section;
+        }
+
+        return section;
     }
 }

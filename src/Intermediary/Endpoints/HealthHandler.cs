@@ -31,22 +31,19 @@ public sealed class HealthHandler
     /// <c>GET /api/health/live</c>: the process answers. No key, no upstream call, no token, no configuration
     /// detail — safe to leave anonymous for a platform's liveness probe; readiness is <see cref="HandleAsync"/>.
     /// </summary>
-    public static EnvelopeResult Live() =>
-        new(new Envelope { Ok = true, Status = 200, Code = EnvelopeCode.Ok, Message = "Alive.", Source = EnvelopeSource.Intermediary });
+    public static EnvelopeResult Live() => new(Ours("Alive."));
+
+    /// <summary>A success this service answers for itself.</summary>
+    private static Envelope Ours(string message) =>
+        new() { Ok = true, Status = 200, Code = EnvelopeCode.Ok, Message = message, Source = EnvelopeSource.Intermediary };
 
     private async Task<EnvelopeResult> CheckAllAsync(HttpContext context)
     {
         var started = _time.GetTimestamp();
         var report = await _checks.CheckHealthAsync(r => r.Tags.Contains(UpstreamHealthCheck.Tag), context.RequestAborted);
-        var upstreams = report.Entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new UpstreamHealth(
-            e.Key,
-            e.Value.Status == HealthStatus.Healthy,
-            e.Value.Data.GetValueOrDefault("token") as string ?? "failed",
-            e.Value.Data.GetValueOrDefault("tokenError") as string,
-            e.Value.Data.GetValueOrDefault("reachable") is true,
-            e.Value.Data.GetValueOrDefault("status") as int?)).ToList();
+        var upstreams = report.Entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => UpstreamHealthCheck.Describe(e.Key, e.Value)).ToList();
         var envelope = (report.Status == HealthStatus.Healthy
-            ? new Envelope { Ok = true, Status = 200, Code = EnvelopeCode.Ok, Message = "Healthy.", Source = EnvelopeSource.Intermediary }
+            ? Ours("Healthy.")
             : Envelope.Failure(EnvelopeCode.ServiceUnavailable, "One or more upstreams are not healthy; see data.upstreams.")) with
         {
             DurationMs = (long)_time.GetElapsedTime(started).TotalMilliseconds,

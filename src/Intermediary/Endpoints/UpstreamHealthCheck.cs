@@ -46,21 +46,35 @@ internal sealed class UpstreamHealthCheck(string upstream, IOptions<Intermediary
         }
     }
 
+    /// <summary>One upstream's line of the health endpoint's data, read back from its check's result.</summary>
+    public static UpstreamHealth Describe(string upstream, HealthReportEntry entry) => new(
+        upstream,
+        entry.Status == HealthStatus.Healthy,
+        entry.Data.GetValueOrDefault(TokenKey) as string ?? "failed",
+        entry.Data.GetValueOrDefault(TokenErrorKey) as string,
+        entry.Data.GetValueOrDefault(ReachableKey) is true,
+        entry.Data.GetValueOrDefault(StatusKey) as int?);
+
+    private const string TokenKey = "token";
+    private const string TokenErrorKey = "tokenError";
+    private const string ReachableKey = "reachable";
+    private const string StatusKey = "status";
+
     private static HealthCheckResult Result(bool healthy, string token, string? tokenError, bool reachable, int? status)
     {
         var data = new Dictionary<string, object>
         {
-            ["token"] = token,
-            ["reachable"] = reachable,
+            [TokenKey] = token,
+            [ReachableKey] = reachable,
         };
         if (tokenError is not null)
         {
-            data["tokenError"] = tokenError;
+            data[TokenErrorKey] = tokenError;
         }
 
         if (status is { } answered)
         {
-            data["status"] = answered;
+            data[StatusKey] = answered;
         }
 
         return healthy ? HealthCheckResult.Healthy(data: data) : HealthCheckResult.Unhealthy(data: data);
