@@ -16,7 +16,6 @@ public sealed class FunctionsTelemetryTests
         await using var receiver = await OtlpReceiver.StartAsync();
         await using var simulator = await ApimSimulator.StartAsync(new SimulatorOptions());
         var settings = SimulatorUpstream.Settings(simulator, "demo", "/items");
-        settings["Intermediary:DevelopmentTrustedCertificate"] = simulator.ServerCertificate.ExportCertificatePem();
         settings["Intermediary:Jobs:Store"] = "Memory";
         settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.AbsoluteUri.TrimEnd('/');
         settings["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";

@@ -83,6 +83,9 @@ public sealed class FunctionsHost : IScenarioHost, IAsyncDisposable
     {
         var command = Locate() ?? throw new InvalidOperationException(
             "No Functions host found: set FUNCTIONS_HOST_PATH, keep ../shared/functions-host next to the repository, or install Core Tools (func).");
+        // MSAL in the worker reaches the simulator's HTTPS token endpoint through the development-only trust of its
+        // generated certificate, as func start does (unless the caller's settings already say it).
+        settings.TryAdd("Intermediary:DevelopmentTrustedCertificate", simulator.ServerCertificate.ExportCertificatePem());
         var host = new FunctionsHost(command, await PublishedApp.Value, settings, simulator);
         await host.StartAgainAsync();
         return host;

@@ -63,8 +63,8 @@ public sealed class ServerScenarioFixture : ScenarioFixture
 }
 
 /// <summary>
-/// The Functions app under a Functions host process. MSAL in the worker trusts the simulator's generated TLS
-/// certificate through the development-only setting, exactly as a maker's <c>func start</c> does.
+/// The Functions app under a Functions host process (which trusts the simulator's certificate as func start does),
+/// with a telemetry pipeline as every deployment has.
 /// </summary>
 public sealed class FunctionsScenarioFixture : ScenarioFixture
 {
@@ -72,7 +72,6 @@ public sealed class FunctionsScenarioFixture : ScenarioFixture
 
     protected override async Task<IScenarioHost> StartHostAsync(ApimSimulator simulator, Dictionary<string, string?> settings)
     {
-        settings["Intermediary:DevelopmentTrustedCertificate"] = simulator.ServerCertificate.ExportCertificatePem();
         // Telemetry on, as in every deployment (the Bicep template always sets Application Insights): the worker's
         // activities, and so trace propagation to the upstream, exist only with a telemetry pipeline.
         _telemetry = await OtlpReceiver.StartAsync();

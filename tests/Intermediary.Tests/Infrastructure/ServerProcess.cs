@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Intermediary.Tests.Configuration;
 
 namespace Intermediary.Tests.Infrastructure;
@@ -13,8 +11,7 @@ public sealed class ServerProcess : IDisposable
 {
     public const string FunctionKey = "fault-suite-function-key-0123";
     private readonly Dictionary<string, string?> _settings;
-    private readonly ConcurrentQueue<string> _output = new();
-    private Process? _process;
+    private ChildProcess? _process;
 
     private ServerProcess(Dictionary<string, string?> settings)
     {
@@ -25,7 +22,7 @@ public sealed class ServerProcess : IDisposable
     public Uri BaseAddress { get; }
 
     /// <summary>What the process wrote (stdout and stderr), for failure messages.</summary>
-    public string Output => string.Join('\n', _output);
+    public string Output => _process?.Output ?? "";
 
     /// <param name="settings">Configuration keys (<c>Intermediary:Upstreams:demo:BaseUrl</c> style); they become environment variables.</param>
     public static async Task<ServerProcess> StartAsync(Dictionary<string, string?> settings)
@@ -37,39 +34,24 @@ public sealed class ServerProcess : IDisposable
 
     public async Task StartAgainAsync()
     {
-        var start = new ProcessStartInfo("dotnet")
+        var settings = new Dictionary<string, string?>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["Intermediary:FunctionKeys:faults"] = FunctionKey,
+            ["Logging:LogLevel:Default"] = "Warning",
         };
-        start.ArgumentList.Add(ServerAssembly());
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(BaseAddress.AbsoluteUri.TrimEnd('/'));
-        start.Environment["Intermediary__FunctionKeys__faults"] = FunctionKey;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in _settings)
         {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            settings[key] = value;
         }
 
-        _process = Process.Start(start) ?? throw new InvalidOperationException("The server process did not start.");
-        _process.OutputDataReceived += (_, e) => Keep(e.Data);
-        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process?.Dispose();
+        _process = ChildProcess.Start("dotnet", [ServerAssembly(), "--urls", BaseAddress.AbsoluteUri.TrimEnd('/')], settings);
         await WaitUntilAnsweringAsync();
     }
 
     /// <summary>SIGKILL: the process ends mid-whatever, as on a crash or an evicted instance.</summary>
     public void Kill()
     {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-
         _process?.Dispose();
         _process = null;
     }
@@ -82,18 +64,6 @@ public sealed class ServerProcess : IDisposable
     }
 
     public void Dispose() => Kill();
-
-    private void Keep(string? line)
-    {
-        if (line is not null)
-        {
-            _output.Enqueue(line);
-            while (_output.Count > 2000)
-            {
-                _output.TryDequeue(out _);
-            }
-        }
-    }
 
     private async Task WaitUntilAnsweringAsync()
     {

@@ -140,7 +140,6 @@ public sealed class QueueJobsFixture : IAsyncLifetime
         Store = new AzureJobStore(new AzureStorageClients(storage));
 
         var settings = SimulatorUpstream.Settings(Simulator, "demo", "/echo", "/jobs");
-        settings["Intermediary:DevelopmentTrustedCertificate"] = Simulator.ServerCertificate.ExportCertificatePem();
         settings["AzureWebJobsStorage"] = _azurite.ConnectionString;
         settings["Intermediary:Jobs:Store"] = nameof(JobStoreKind.AzureStorage);
         settings["Intermediary:Jobs:Storage:ConnectionString"] = _azurite.ConnectionString;
