@@ -14,7 +14,8 @@ public static class IntermediaryServer
     public static async Task<WebApplication> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         var demo = args.Contains("--demo", StringComparer.OrdinalIgnoreCase);
-        var builder = WebApplication.CreateBuilder(args.Where(a => !a.Equals("--demo", StringComparison.OrdinalIgnoreCase)).ToArray());
+        var hostArgs = args.Where(a => !a.Equals("--demo", StringComparison.OrdinalIgnoreCase)).ToArray();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = hostArgs, ContentRootPath = ContentRoot(hostArgs) });
         // Where nothing says where to listen: the tour's port. The standard settings win: urls / ASPNETCORE_URLS, and
         // the ports settings container images use (ASPNETCORE_HTTP_PORTS=8080 in the .NET base images).
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
@@ -46,4 +47,17 @@ public static class IntermediaryServer
 
         return app;
     }
+
+    /// <summary>
+    /// The app's own folder, so <c>dotnet /app/Intermediary.Server.dll</c> reads its appsettings.json from whatever
+    /// folder it is started in (ASP.NET Core's default is the current directory: elsewhere, every framework
+    /// Information line would be written per request). An explicit content root (--contentRoot, ASPNETCORE_CONTENTROOT)
+    /// still wins.
+    /// </summary>
+    private static string? ContentRoot(string[] args) =>
+        args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase) || a.StartsWith("--" + WebHostDefaults.ContentRootKey, StringComparison.OrdinalIgnoreCase))
+        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT"))
+        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOTNET_CONTENTROOT"))
+            ? null
+            : AppContext.BaseDirectory;
 }

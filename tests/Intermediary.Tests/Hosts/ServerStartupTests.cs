@@ -63,4 +63,32 @@ public sealed class ServerStartupTests
         var response = await client.GetStringAsync($"http://127.0.0.1:{port}/api/nothing");
         Assert.Contains("\"NotFound\"", response, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Its_own_settings_apply_whatever_folder_it_is_started_from()
+    {
+        // Started from a folder without appsettings.json, as `dotnet /app/Intermediary.Server.dll` from anywhere.
+        var elsewhere = Directory.CreateTempSubdirectory("intermediary-cwd-").FullName;
+        var port = AzuriteProcess.FreePort();
+        Dictionary<string, string?> settings = new()
+        {
+            ["Intermediary:FunctionKeys:k"] = "content-root-key-0123456789",
+            ["Intermediary:Upstreams:u:BaseUrl"] = "https://example.invalid/",
+            ["Intermediary:Upstreams:u:AllowedPaths:0"] = "/",
+            ["Intermediary:Upstreams:u:Credential"] = "None",
+        };
+        using var server = ChildProcess.Start("dotnet", [ServerProcess.ServerAssembly(), "--urls", $"http://127.0.0.1:{port}"], settings, elsewhere);
+        using var client = new HttpClient();
+        await Eventually.True(() => server.Output.Contains("Now listening on", StringComparison.Ordinal) || server.HasExited, "the server started");
+        Directory.Delete(elsewhere);
+
+        var live = await client.GetStringAsync($"http://127.0.0.1:{port}/api/health/live");
+        Assert.Contains("\"ok\":true", live, StringComparison.Ordinal);
+        await server.StopAsync(TimeSpan.FromSeconds(10));
+
+        // appsettings.json keeps ASP.NET Core's per-request Information lines (Request starting/finished) out of the log.
+        Assert.Contains("Now listening on", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Request starting", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Request finished", server.Output, StringComparison.Ordinal);
+    }
 }

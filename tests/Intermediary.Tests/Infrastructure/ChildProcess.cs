@@ -26,10 +26,12 @@ public sealed class ChildProcess : IDisposable
     public string Output => string.Join('\n', _output);
 
     /// <param name="settings">Configuration keys in <c>Section:Key</c> form; they become <c>Section__Key</c> environment variables.</param>
-    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IEnumerable<KeyValuePair<string, string?>> settings)
+    /// <param name="workingDirectory">Where it starts; the test's own folder when null.</param>
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IEnumerable<KeyValuePair<string, string?>> settings, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
