@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Intermediary.Simulator;
 
 namespace Intermediary.Bench;
@@ -39,14 +38,14 @@ internal static class HostComparison
         settings["Intermediary:Upstreams:demo:Resilience:CircuitBreakerMinimumThroughput"] = "1000000";
         settings["Logging:LogLevel:Default"] = "Warning";
 
-        var serverDll = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Intermediary.Server", "bin", "Release", "net10.0", "Intermediary.Server.dll");
-        var serverPort = FreePort();
-        var server = new Host("Server", () => Start("dotnet", [Path.GetFullPath(serverDll), "--urls", $"http://127.0.0.1:{serverPort}"],
-            new(settings) { ["Intermediary:FunctionKeys:bench"] = Key, ["ASPNETCORE_ENVIRONMENT"] = "Development" }), serverPort);
+        var serverDll = BenchProcesses.ReleaseDll("src", "Intermediary.Server");
+        var serverPort = BenchProcesses.FreePort();
+        var server = new Host("Server", () => BenchProcesses.Start("dotnet", [Path.GetFullPath(serverDll), "--urls", $"http://127.0.0.1:{serverPort}"],
+            new Dictionary<string, string?>(settings) { ["Intermediary:FunctionKeys:bench"] = Key, ["ASPNETCORE_ENVIRONMENT"] = "Development" }), serverPort);
         var secrets = Directory.CreateTempSubdirectory("bench-functions-secrets-").FullName;
-        var functionsPort = FreePort();
-        var functions = new Host("Functions", () => Start(hostPath, ["--script-root", appPath, "--port", $"{functionsPort}", "--secrets", secrets, "--key", Key, "--master-key", MasterKey],
-            new(settings)
+        var functionsPort = BenchProcesses.FreePort();
+        var functions = new Host("Functions", () => BenchProcesses.Start(hostPath, ["--script-root", appPath, "--port", $"{functionsPort}", "--secrets", secrets, "--key", Key, "--master-key", MasterKey],
+            new Dictionary<string, string?>(settings)
             {
                 // Both hosts log warnings only, so the comparison is of hosting, not of console logging.
                 ["AzureFunctionsJobHost:logging:logLevel:default"] = "Warning",
@@ -84,19 +83,18 @@ internal static class HostComparison
             foreach (var host in new[] { server, functions })
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"median {host.Name,-9} {Median(host.Rounds, r => r.Throughput),7:0} req/s  p50 {Median(host.Rounds, r => r.P50):0.00} ms  p99 {Median(host.Rounds, r => r.P99):0.00} ms  CPU {Median(host.Rounds, r => r.CpuMicrosecondsPerRequest):0} µs/req  start-up {host.StartUp.TotalSeconds:0.0} s"));
+                    $"median {host.Name,-9} {BenchProcesses.Median(host.Rounds, r => r.Throughput),7:0} req/s  p50 {BenchProcesses.Median(host.Rounds, r => r.P50):0.00} ms  p99 {BenchProcesses.Median(host.Rounds, r => r.P99):0.00} ms  CPU {BenchProcesses.Median(host.Rounds, r => r.CpuMicrosecondsPerRequest):0} µs/req  start-up {host.StartUp.TotalSeconds:0.0} s"));
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Functions/Server throughput {Median(functions.Rounds, r => r.Throughput) / Median(server.Rounds, r => r.Throughput):0.00}, CPU per request {Median(functions.Rounds, r => r.CpuMicrosecondsPerRequest) / Median(server.Rounds, r => r.CpuMicrosecondsPerRequest):0.00}"));
+                $"Functions/Server throughput {BenchProcesses.Median(functions.Rounds, r => r.Throughput) / BenchProcesses.Median(server.Rounds, r => r.Throughput):0.00}, CPU per request {BenchProcesses.Median(functions.Rounds, r => r.CpuMicrosecondsPerRequest) / BenchProcesses.Median(server.Rounds, r => r.CpuMicrosecondsPerRequest):0.00}"));
             return 0;
         }
         finally
         {
             foreach (var host in new[] { server, functions }.Where(h => h.Started))
             {
-                host.Process.Kill(entireProcessTree: true);
-                await host.Process.WaitForExitAsync();
+                await BenchProcesses.StopAsync(host.Process);
             }
 
             Directory.Delete(secrets, recursive: true);
@@ -135,7 +133,7 @@ internal static class HostComparison
         var latencies = new long[requests];
         var next = -1;
         var errors = 0;
-        var cpuBefore = CpuTicks(host.Process.Id);
+        var cpuBefore = BenchProcesses.CpuTicks(host.Process.Id);
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
@@ -153,23 +151,11 @@ internal static class HostComparison
             }
         }));
         clock.Stop();
-        var cpu = CpuTicks(host.Process.Id) - cpuBefore;
+        var cpu = BenchProcesses.CpuTicks(host.Process.Id) - cpuBefore;
         Array.Sort(latencies);
         double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         // /proc reports CPU time in clock ticks of 1/100 s (USER_HZ).
         return new Round(requests / clock.Elapsed.TotalSeconds, Ms(latencies[requests / 2]), Ms(latencies[(int)(requests * 0.99)]), cpu * 10_000.0 / requests, errors);
-    }
-
-    /// <summary>User + system CPU ticks of a process and all its descendants that are still running.</summary>
-    private static long CpuTicks(int processId)
-    {
-        var fields = File.ReadAllText($"/proc/{processId}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var own = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        var children = Directory.EnumerateDirectories($"/proc/{processId}/task")
-            .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(child => int.Parse(child, CultureInfo.InvariantCulture))
-            .Sum(CpuTicks);
-        return own + children;
     }
 
     private static HttpClient Client(Host host, int connections)
@@ -181,40 +167,6 @@ internal static class HostComparison
         };
         client.DefaultRequestHeaders.Add("x-functions-key", Key);
         return client;
-    }
-
-    private static Process Start(string fileName, string[] arguments, Dictionary<string, string?> settings)
-    {
-        var start = new ProcessStartInfo(fileName) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in settings)
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static double Median(List<Round> rounds, Func<Round, double> value)
-    {
-        var sorted = rounds.Select(value).Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private sealed record Round(double Throughput, double P50, double P99, double CpuMicrosecondsPerRequest, int Errors);

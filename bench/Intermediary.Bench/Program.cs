@@ -14,6 +14,12 @@ using Microsoft.Extensions.Logging;
 // Load benchmark: the Server host in front of the simulator over real loopback HTTP, with real MSAL.
 // Usage: dotnet run -c Release --project bench/Intermediary.Bench -- [requests=20000] [concurrency=64]
 //        dotnet run -c Release --project bench/Intermediary.Bench -- hosts [requests=5000] [concurrency=32] [rounds=4]
+//        dotnet run -c Release --project bench/Intermediary.Bench -- proxies [--rounds 6] [--duration 10] [--connections 64]   (bench/run.sh)
+if (args.FirstOrDefault() == "proxies")
+{
+    return await Intermediary.Bench.ProxyComparison.RunAsync(args[1..]);
+}
+
 if (args.FirstOrDefault() == "hosts")
 {
     return await Intermediary.Bench.HostComparison.RunAsync(args[1..]);
