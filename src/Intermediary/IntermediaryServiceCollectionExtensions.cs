@@ -62,13 +62,18 @@ public static class IntermediaryServiceCollectionExtensions
     /// </summary>
     private static IServiceCollection AddLogRedaction(this IServiceCollection services)
     {
-        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new RedactingLoggerFactory(
-            new LoggerFactory(
-                sp.GetServices<ILoggerProvider>(),
-                sp.GetRequiredService<IOptionsMonitor<LoggerFilterOptions>>(),
-                sp.GetService<IOptions<LoggerFactoryOptions>>(),
-                sp.GetService<IExternalScopeProvider>()),
-            new LogRedactor(() => sp.GetService<IOptionsMonitor<IntermediaryOptions>>()?.CurrentValue))));
+        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp =>
+        {
+            // Resolved on first use (the options may need the logger factory), then kept: every log call reads it.
+            IOptionsMonitor<IntermediaryOptions>? monitor = null;
+            return new RedactingLoggerFactory(
+                new LoggerFactory(
+                    sp.GetServices<ILoggerProvider>(),
+                    sp.GetRequiredService<IOptionsMonitor<LoggerFilterOptions>>(),
+                    sp.GetService<IOptions<LoggerFactoryOptions>>(),
+                    sp.GetService<IExternalScopeProvider>()),
+                new LogRedactor(() => (monitor ??= sp.GetService<IOptionsMonitor<IntermediaryOptions>>())?.CurrentValue));
+        }));
         return services;
     }
 
@@ -100,7 +105,9 @@ public static class IntermediaryServiceCollectionExtensions
                 AutomaticDecompression = DecompressionMethods.All,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
                 ConnectTimeout = TimeSpan.FromSeconds(10),
-            });
+            })
+            // Each call is logged once by UpstreamClient and traced; the factory's own request lines and scope are not needed.
+            .RemoveAllLoggers();
         services.TryAddSingleton<UpstreamPipelines>();
         services.TryAddSingleton<ResponseBuffers>();
         services.TryAddSingleton(Jitter.Shared);

@@ -39,7 +39,7 @@ internal sealed class IntermediaryMetrics
         _calls = meter.CreateCounter<long>("intermediary.upstream.calls", description: "Upstream calls, by upstream and envelope code.");
         _attempts = meter.CreateHistogram<int>("intermediary.upstream.attempts", description: "Attempts one upstream call took.");
         _callDuration = meter.CreateHistogram<double>("intermediary.upstream.duration", unit: "ms", description: "Duration of upstream calls including retries.");
-        _tokens = meter.CreateCounter<long>("intermediary.tokens.acquisitions", description: "Token acquisitions, by source: cache, identity_provider or failed.");
+        _tokens = meter.CreateCounter<long>("intermediary.tokens.acquisitions", description: "Token lookups that reached MSAL or Azure.Identity (a token held for reuse is not one), by source: cache, identity_provider or failed.");
         _jobs = meter.CreateCounter<long>("intermediary.jobs.completed", description: "Jobs that reached a terminal status.");
         _jobDuration = meter.CreateHistogram<double>("intermediary.jobs.duration", unit: "ms", description: "Time from a job's creation to its completion.");
         _redactions = meter.CreateCounter<long>("intermediary.credentials.redacted", description: "The service's own credentials removed from upstream responses that echoed them, by upstream.");

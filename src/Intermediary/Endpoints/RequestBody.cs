@@ -19,7 +19,7 @@ internal readonly record struct RequestBody(ReadOnlyMemory<byte>? Content, bool 
             return new(null, false);
         }
 
-        var content = await BoundedRead.ReadAsync(request.Body, limit, cancellationToken);
+        var content = await BoundedRead.ReadAsync(request.Body, limit, cancellationToken, length: request.ContentLength);
         if (content is not { } bytes)
         {
             return new(null, true);

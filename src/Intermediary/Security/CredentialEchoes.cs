@@ -42,16 +42,30 @@ internal static partial class CredentialEchoes
             return (body, 0);
         }
 
-        var secrets = credentials.Where(c => c is { Length: >= 8 }).Select(c => c!).Distinct(StringComparer.Ordinal).ToList();
+        // Runs on every upstream answer: each credential is encoded into a pooled buffer, not a new array.
         var count = 0;
-        foreach (var secret in secrets)
+        foreach (var secret in credentials)
         {
-            (body, var replaced) = ReplaceAll(body, Encoding.UTF8.GetBytes(secret));
-            count += replaced;
+            if (secret is not { Length: >= 8 })
+            {
+                continue;
+            }
+
+            var utf8 = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(secret.Length));
+            try
+            {
+                (body, var replaced) = ReplaceAll(body, utf8.AsSpan(0, Encoding.UTF8.GetBytes(secret, utf8)));
+                count += replaced;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(utf8);
+            }
         }
 
         if (LooksLikeJson(body.Span) && s_jsonProbes.Any(probe => body.Span.IndexOf(probe) >= 0))
         {
+            var secrets = credentials.Where(c => c is { Length: >= 8 }).Select(c => c!).Distinct(StringComparer.Ordinal).ToList();
             (body, var inJson) = RedactJson(body, secrets);
             count += inJson;
         }
@@ -59,7 +73,7 @@ internal static partial class CredentialEchoes
         return (body, count);
     }
 
-    private static (ReadOnlyMemory<byte> Body, int Count) ReplaceAll(ReadOnlyMemory<byte> body, byte[] secret)
+    private static (ReadOnlyMemory<byte> Body, int Count) ReplaceAll(ReadOnlyMemory<byte> body, ReadOnlySpan<byte> secret)
     {
         var rest = body.Span;
         var index = rest.IndexOf(secret);

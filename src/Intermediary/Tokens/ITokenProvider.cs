@@ -16,6 +16,12 @@ internal sealed record TokenResult(string? AccessToken, TokenFailure? Failure)
     /// <summary>True when MSAL answered from its cache without calling the identity provider.</summary>
     public bool FromCache { get; init; }
 
+    /// <summary>When the token stops being valid, as its issuer said.</summary>
+    public DateTimeOffset? ExpiresOn { get; init; }
+
+    /// <summary>When the issuer (or MSAL) wants it refreshed ahead of expiry, if it said.</summary>
+    public DateTimeOffset? RefreshOn { get; init; }
+
     public static readonly TokenResult CredentialNotNeeded = new(null, null);
 
     public bool Succeeded => Failure is null;

@@ -4,7 +4,8 @@ namespace Intermediary.Tokens;
 
 /// <summary>
 /// Runs at most one operation per key at a time: concurrent callers for the same key await the same task.
-/// The entry is removed when the task ends, so failures are never cached and the next caller tries again.
+/// The entry is removed when the operation ends, before its result is handed out, so failures are never cached
+/// and the next caller tries again.
 /// </summary>
 internal sealed class SingleFlight<TKey, TResult>
     where TKey : notnull
@@ -19,22 +20,40 @@ internal sealed class SingleFlight<TKey, TResult>
     /// </summary>
     public Task<TResult> RunAsync(TKey key, Func<TKey, Task<TResult>> operation, CancellationToken cancellationToken)
     {
-        var candidate = new Lazy<Task<TResult>>(() => Start(key, operation), LazyThreadSafetyMode.ExecutionAndPublication);
-        var winner = _inFlight.GetOrAdd(key, candidate);
-        return winner.Value.WaitAsync(cancellationToken);
+        Lazy<Task<TResult>>? entry = null;
+        entry = new Lazy<Task<TResult>>(() => Start(key, operation, entry!), LazyThreadSafetyMode.ExecutionAndPublication);
+        var shared = _inFlight.GetOrAdd(key, entry).Value;
+        return shared.IsCompleted ? shared : shared.WaitAsync(cancellationToken);
     }
 
-    private async Task<TResult> Start(TKey key, Func<TKey, Task<TResult>> operation)
+    /// <summary>
+    /// The callers' task completes with continuations run asynchronously: each waiter resumes on its own thread-pool
+    /// work item instead of all of them, one after another, on the thread that finished the operation.
+    /// </summary>
+    private Task<TResult> Start(TKey key, Func<TKey, Task<TResult>> operation, Lazy<Task<TResult>> entry)
     {
-        // Yield first so the Lazy is published before the operation can finish and try to remove it.
-        await Task.Yield();
+        var completion = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = CompleteAsync(key, operation, entry, completion);
+        return completion.Task;
+    }
+
+    private async Task CompleteAsync(TKey key, Func<TKey, Task<TResult>> operation, Lazy<Task<TResult>> entry, TaskCompletionSource<TResult> completion)
+    {
+        Task<TResult> running;
         try
         {
-            return await operation(key);
+            running = operation(key);
         }
-        finally
+#pragma warning disable CA1031 // Whatever the operation throws belongs to its callers, like an exception from its task.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            _inFlight.TryRemove(key, out _);
+            running = Task.FromException<TResult>(ex);
         }
+
+        await ((Task)running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // Only this operation's own entry: a later one under the same key is not ours to remove.
+        _inFlight.TryRemove(KeyValuePair.Create(key, entry));
+        completion.TrySetFromTask(running);
     }
 }

@@ -16,15 +16,21 @@ namespace Intermediary.Tokens;
 /// <summary>
 /// Tokens for every configured upstream: one MSAL app (or managed identity credential) per credential, kept for
 /// the process lifetime so its in-memory cache works, behind a single-flight guard so a stampede of cold callers
-/// causes one token request.
+/// causes one token request. The token last handed out per upstream is reused without entering MSAL until its
+/// refresh point (MSAL's RefreshOn, else five minutes before expiry, where MSAL itself stops serving it): MSAL stays
+/// the source of truth for caching and refresh, and is asked again from then on.
 /// </summary>
 internal sealed partial class TokenProvider(
     IOptions<IntermediaryOptions> options,
     IHttpClientFactory httpClientFactory,
     IServiceProvider services,
     IntermediaryMetrics metrics,
+    TimeProvider time,
     ILogger<TokenProvider> logger) : ITokenProvider
 {
+    /// <summary>MSAL treats a token this close to expiry as expired; the fast path stops earlier still.</summary>
+    internal static readonly TimeSpan ExpiryMargin = TimeSpan.FromMinutes(5);
+
     private static readonly HashSet<string> s_microsoftAuthorityHosts = new(StringComparer.OrdinalIgnoreCase)
     {
         "login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn", "login.partner.microsoftonline.cn",
@@ -37,7 +43,42 @@ internal sealed partial class TokenProvider(
     // finished get its result instead of forcing another one.
     private readonly ConcurrentDictionary<(string Source, string Scope), (string Rejected, TokenResult Replacement)> _lastRefresh = new();
 
-    public async Task<TokenResult> GetTokenAsync(string upstream, string? rejectedToken, CancellationToken cancellationToken)
+    // The token to reuse per upstream, and until when.
+    private readonly ConcurrentDictionary<string, HeldToken> _held = new(StringComparer.Ordinal);
+
+    public Task<TokenResult> GetTokenAsync(string upstream, string? rejectedToken, CancellationToken cancellationToken)
+    {
+        if (_held.TryGetValue(upstream, out var held))
+        {
+            if (rejectedToken is null && time.GetUtcNow() < held.FreshUntil)
+            {
+                return held.Task;
+            }
+
+            if (rejectedToken is not null && string.Equals(held.Result.AccessToken, rejectedToken, StringComparison.Ordinal))
+            {
+                _held.TryRemove(KeyValuePair.Create(upstream, held));
+            }
+        }
+
+        return AcquireAndHoldAsync(upstream, rejectedToken, cancellationToken);
+    }
+
+    private async Task<TokenResult> AcquireAndHoldAsync(string upstream, string? rejectedToken, CancellationToken cancellationToken)
+    {
+        var result = await GetFromSourceAsync(upstream, rejectedToken, cancellationToken);
+        if (result is { Succeeded: true, AccessToken: not null, ExpiresOn: { } expires })
+        {
+            var candidate = new HeldToken(result, (result.RefreshOn is { } refresh && refresh < expires - ExpiryMargin ? refresh : expires - ExpiryMargin));
+            // A slower caller must not put back an older token than one already held (e.g. after a forced refresh).
+            _held.AddOrUpdate(upstream, candidate, (_, current) =>
+                current.Result.ExpiresOn > expires && !string.Equals(current.Result.AccessToken, rejectedToken, StringComparison.Ordinal) ? current : candidate);
+        }
+
+        return result;
+    }
+
+    private async Task<TokenResult> GetFromSourceAsync(string upstream, string? rejectedToken, CancellationToken cancellationToken)
     {
         if (!options.Value.Upstreams.TryGetValue(upstream, out var settings))
         {
@@ -156,6 +197,12 @@ internal sealed partial class TokenProvider(
             settings.CertificatePath, settings.CertificateBase64, settings.ManagedIdentityClientId,
             settings.Credential == CredentialType.ClientAssertion ? upstream : "");
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(material)));
+    }
+
+    /// <summary>A token handed out before, its task ready to return again, and the time it stops being reused.</summary>
+    private sealed record HeldToken(TokenResult Result, DateTimeOffset FreshUntil)
+    {
+        public Task<TokenResult> Task { get; } = System.Threading.Tasks.Task.FromResult(Result);
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Token request for upstream {Upstream} failed: {ErrorCode} (HTTP {HttpStatus})")]

@@ -23,7 +23,12 @@ internal sealed partial class MsalTokenSource(IConfidentialClientApplication app
             var result = await application.AcquireTokenForClient([scope])
                 .WithForceRefresh(forceRefresh)
                 .ExecuteAsync(CancellationToken.None);
-            return new TokenResult(result.AccessToken, null) { FromCache = result.AuthenticationResultMetadata.TokenSource == TokenSource.Cache };
+            return new TokenResult(result.AccessToken, null)
+            {
+                FromCache = result.AuthenticationResultMetadata.TokenSource == TokenSource.Cache,
+                ExpiresOn = result.ExpiresOn,
+                RefreshOn = result.AuthenticationResultMetadata.RefreshOn,
+            };
         }
         catch (MsalServiceException ex)
         {
@@ -72,7 +77,7 @@ internal sealed class ManagedIdentityTokenSource(TokenCredential credential) : I
         {
             // Managed identity tokens cannot be force-refreshed; Azure.Identity caches and renews them itself.
             var token = await credential.GetTokenAsync(new TokenRequestContext([scope]), CancellationToken.None);
-            return new TokenResult(token.Token, null);
+            return new TokenResult(token.Token, null) { ExpiresOn = token.ExpiresOn, RefreshOn = token.RefreshOn };
         }
         catch (CredentialUnavailableException)
         {

@@ -53,8 +53,18 @@ internal sealed class UpstreamPipelines(TimeProvider time, ILoggerFactory logger
                 LoggerFactory = loggerFactory,
                 // The status code, never the response (its headers and body are the upstream's, not ours to log).
                 ResultFormatter = (_, result) => result is UpstreamResponse response ? response.StatusCode : result,
+                SeverityProvider = QuietSuccesses,
             })
             .Build();
+
+    /// <summary>
+    /// Polly logs every attempt and every pipeline run at Information by default: two lines per successful call.
+    /// Those go to Debug; handled attempts (Warning), retries, timeouts and breaker transitions keep their level.
+    /// </summary>
+    private static ResilienceEventSeverity QuietSuccesses(SeverityProviderArguments args) =>
+        args.Event.Severity == ResilienceEventSeverity.Information && args.Event.EventName is "ExecutionAttempt" or "PipelineExecuted"
+            ? ResilienceEventSeverity.Debug
+            : args.Event.Severity;
 
     /// <summary>Server-side trouble trips the breaker; client errors and rate limiting (a healthy "slow down") do not.</summary>
     private static bool CountsAsFailure(Outcome<UpstreamResponse> outcome, CancellationToken callerToken) =>

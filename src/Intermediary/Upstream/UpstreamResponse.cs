@@ -10,15 +10,16 @@ internal sealed record UpstreamResponse(
 {
     public static Dictionary<string, string> CollectHeaders(HttpResponseMessage response)
     {
+        // NonValidated: the raw values, without parsing every header into typed objects on each call.
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, values) in response.Headers)
+        foreach (var (name, values) in response.Headers.NonValidated)
         {
-            headers[name] = string.Join(", ", values);
+            headers[name] = values.ToString();
         }
 
-        foreach (var (name, values) in response.Content.Headers)
+        foreach (var (name, values) in response.Content.Headers.NonValidated)
         {
-            headers[name] = string.Join(", ", values);
+            headers[name] = values.ToString();
         }
 
         return headers;

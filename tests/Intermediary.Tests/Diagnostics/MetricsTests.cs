@@ -8,6 +8,7 @@ using Intermediary.Tokens;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Intermediary.Tests.Diagnostics;
 
@@ -35,21 +36,35 @@ public sealed class MetricsTests
     }
 
     [Fact]
-    public async Task Token_acquisitions_say_whether_they_came_from_the_cache()
+    public async Task Token_acquisitions_say_whether_they_came_from_the_cache_and_a_held_token_skips_them()
     {
         await using var simulator = await ApimSimulator.StartAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddIntermediary(new ConfigurationBuilder().AddInMemoryCollection(IntermediaryHost.UpstreamSettings(simulator)).Build());
+        services.AddSingleton<TimeProvider>(clock);
         services.AddHttpClient(IntermediaryHttpClients.Tokens).ConfigurePrimaryHttpMessageHandler(simulator.CreateTrustingHandler);
         await using var provider = services.BuildServiceProvider();
         using var tokens = new MetricCollector<long>(provider.GetRequiredService<IMeterFactory>(), IntermediaryDiagnostics.Name, "intermediary.tokens.acquisitions");
         var tokenProvider = provider.GetRequiredService<ITokenProvider>();
 
+        var first = await tokenProvider.GetTokenAsync("demo", null, default);
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal(first.AccessToken, (await tokenProvider.GetTokenAsync("demo", null, default)).AccessToken);
+        }
+
+        // The simulator's tokens live an hour and name no refresh time: held until five minutes before expiry.
+        Assert.Equal(["identity_provider"], tokens.GetMeasurementSnapshot().Select(m => (string)m.Tags["source"]!));
+        clock.SetUtcNow(first.ExpiresOn!.Value - TokenProvider.ExpiryMargin - TimeSpan.FromSeconds(1));
         await tokenProvider.GetTokenAsync("demo", null, default);
+        Assert.Single(tokens.GetMeasurementSnapshot());
+        clock.Advance(TimeSpan.FromSeconds(1));
         await tokenProvider.GetTokenAsync("demo", null, default);
 
         Assert.Equal(["identity_provider", "cache"], tokens.GetMeasurementSnapshot().Select(m => (string)m.Tags["source"]!));
+        Assert.Equal(1, simulator.TokenRequestCount);
     }
 }
 

@@ -56,4 +56,20 @@ public sealed class SingleFlightTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
         Assert.Equal(1, await second);
     }
+
+    [Fact]
+    public async Task Waiters_resume_on_their_own_not_one_after_another_on_the_completing_thread()
+    {
+        var flight = new SingleFlight<string, int>();
+        var operation = new TaskCompletionSource<int>();
+
+        var waiters = Enumerable.Range(0, 2).Select(_ => flight.RunAsync("k", _ => operation.Task, CancellationToken.None)).ToArray();
+
+        // The property itself: a task created this way queues each awaiting caller to the thread pool when it
+        // completes, instead of running them inline, in turn, on the thread that finished the token request.
+        Assert.All(waiters, w => Assert.True(w.CreationOptions.HasFlag(TaskCreationOptions.RunContinuationsAsynchronously)));
+        operation.SetResult(5);
+        var results = await Task.WhenAll(waiters);
+        Assert.Equal([5, 5], results);
+    }
 }
