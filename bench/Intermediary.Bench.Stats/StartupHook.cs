@@ -20,6 +20,8 @@ internal static class StartupHook
         }
 
         var path = Path.Combine(folder, $"{Environment.ProcessId}.stats");
+        // INTERMEDIARY_BENCH_ALLOCATIONS=1: also the types allocated most, in {pid}.allocations (sampling costs a little CPU).
+        var sampler = Environment.GetEnvironmentVariable("INTERMEDIARY_BENCH_ALLOCATIONS") == "1" ? new Intermediary.Bench.Stats.AllocationSampler() : null;
         var thread = new Thread(() =>
         {
             while (true)
@@ -28,6 +30,11 @@ internal static class StartupHook
                     $"{GC.GetTotalAllocatedBytes(precise: false)} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {GC.GetTotalPauseDuration().TotalMilliseconds:0.###} {Environment.WorkingSet}");
                 File.WriteAllText(path + ".tmp", line);
                 File.Move(path + ".tmp", path, overwrite: true);
+                if (sampler is not null)
+                {
+                    File.WriteAllText(Path.ChangeExtension(path, ".allocations"), sampler.Top(40));
+                }
+
                 Thread.Sleep(100);
             }
         })

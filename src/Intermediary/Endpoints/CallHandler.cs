@@ -21,12 +21,15 @@ public sealed class CallHandler
 
     /// <summary>Handles one call; never throws for bad input or upstream failures.</summary>
     public Task<EnvelopeResult> HandleAsync(HttpContext context, string upstream, string? path) =>
-        EndpointGuard.RunAsync(context, _logger, async () =>
-        {
-            var intake = await _intake.FromHttpAsync(context, upstream, path, context.Request.Method);
-            var envelope = intake.Request is { } request
-                ? (await _client.SendAsync(request, budget: null, context.RequestAborted)).Envelope
-                : intake.Rejection!;
-            return new EnvelopeResult(envelope);
-        });
+        EndpointGuard.RunAsync(context, _logger, (Handler: this, Context: context, Upstream: upstream, Path: path),
+            static call => call.Handler.CallAsync(call.Context, call.Upstream, call.Path));
+
+    private async Task<EnvelopeResult> CallAsync(HttpContext context, string upstream, string? path)
+    {
+        var intake = await _intake.FromHttpAsync(context, upstream, path, context.Request.Method);
+        var envelope = intake.Request is { } request
+            ? (await _client.SendAsync(request, budget: null, context.RequestAborted)).Envelope
+            : intake.Rejection!;
+        return new EnvelopeResult(envelope);
+    }
 }

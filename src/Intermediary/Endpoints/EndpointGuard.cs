@@ -12,13 +12,18 @@ namespace Intermediary.Endpoints;
 /// </summary>
 internal static partial class EndpointGuard
 {
-    public static async Task<EnvelopeResult> RunAsync(HttpContext context, ILogger logger, Func<Task<EnvelopeResult>> handle)
+    public static Task<EnvelopeResult> RunAsync(HttpContext context, ILogger logger, Func<Task<EnvelopeResult>> handle) =>
+        RunAsync(context, logger, handle, static handle => handle());
+
+    /// <summary>The same, with the handler's state passed in: a static handler allocates no closure per request.</summary>
+    public static async Task<EnvelopeResult> RunAsync<TState>(HttpContext context, ILogger logger, TState state, Func<TState, Task<EnvelopeResult>> handle)
     {
         ArgumentNullException.ThrowIfNull(context);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = CorrelationId.For(context) });
+        ArgumentNullException.ThrowIfNull(handle);
+        using var scope = logger.BeginScope(new CorrelationScope(CorrelationId.For(context)));
         try
         {
-            return await handle();
+            return await handle(state);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
         {
@@ -83,4 +88,24 @@ internal static partial class EndpointGuard
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+}
+
+/// <summary>The log scope of one request: its correlation id as a structured field, one small object per request.</summary>
+internal sealed class CorrelationScope(string correlationId) : IReadOnlyList<KeyValuePair<string, object?>>
+{
+    public const string FieldName = "CorrelationId";
+
+    public int Count => 1;
+
+    public KeyValuePair<string, object?> this[int index] =>
+        index == 0 ? new(FieldName, correlationId) : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        yield return this[0];
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() => $"{FieldName}:{correlationId}";
 }

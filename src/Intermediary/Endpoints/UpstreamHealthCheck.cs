@@ -33,7 +33,7 @@ internal sealed class UpstreamHealthCheck(string upstream, IOptions<Intermediary
         try
         {
             using var probe = new HttpRequestMessage(HttpMethod.Get, RequestPath.Combine(settings.BaseUrl!, settings.HealthPath, null));
-            UpstreamClient.AddCredentials(probe, token.AccessToken, settings);
+            UpstreamClient.AddCredentials(probe, token, settings);
             using var response = await httpClientFactory.CreateClient(UpstreamClient.HttpClientName)
                 .SendAsync(probe, HttpCompletionOption.ResponseHeadersRead, linked.Token);
             // Any HTTP answer proves the network path; a 5xx says the upstream itself is in trouble.

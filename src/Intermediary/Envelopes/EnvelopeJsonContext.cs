@@ -27,4 +27,31 @@ public static class EnvelopeJson
         }));
 
     public static JsonTypeInfo<Envelope> Envelope => s_relaxed.Value.Envelope;
+
+    private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    // Where an idle writer points between responses (nothing is ever written to it), so it holds no response.
+    private static readonly System.Buffers.ArrayBufferWriter<byte> s_detached = new(1);
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>
+    /// Writes the envelope into <paramref name="output"/> synchronously, with this thread's reused writer (the same
+    /// escaping as <see cref="Envelope"/>): no per-response writer, no asynchronous serializer state.
+    /// </summary>
+    internal static void Write(System.Buffers.IBufferWriter<byte> output, Envelope envelope)
+    {
+        var writer = t_writer ??= new Utf8JsonWriter(s_detached, s_writerOptions);
+        writer.Reset(output);
+        try
+        {
+            JsonSerializer.Serialize(writer, envelope, Envelope);
+            writer.Flush();
+        }
+        finally
+        {
+            writer.Reset(s_detached);
+        }
+    }
 }

@@ -47,7 +47,9 @@ public sealed class EnvelopeResult(Envelope envelope, IReadOnlyDictionary<string
             }
         }
 
-        await JsonSerializer.SerializeAsync(response.Body, envelope, EnvelopeJson.Envelope, httpContext.RequestAborted);
+        // Written whole, then flushed: the envelope is small, or its data was already held in memory in full.
+        EnvelopeJson.Write(response.BodyWriter, envelope);
+        await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
     }
 
     Task IActionResult.ExecuteResultAsync(ActionContext context)

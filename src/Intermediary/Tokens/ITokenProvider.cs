@@ -24,6 +24,13 @@ internal sealed record TokenResult(string? AccessToken, TokenFailure? Failure)
 
     public static readonly TokenResult CredentialNotNeeded = new(null, null);
 
+    /// <summary>
+    /// The Authorization header value, built once per token rather than once per request; null when there is no
+    /// token or it holds characters a header cannot carry as is (then the validating header type is used).
+    /// </summary>
+    public string? AuthorizationHeader { get; } =
+        AccessToken is { Length: > 0 } token && !token.AsSpan().ContainsAnyExceptInRange((char)0x21, (char)0x7E) ? "Bearer " + token : null;
+
     public bool Succeeded => Failure is null;
 }
 

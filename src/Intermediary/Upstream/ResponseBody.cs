@@ -28,17 +28,19 @@ internal sealed partial record ResponseBody(BodyKind Kind, JsonElement? Json, st
             return new(BodyKind.Empty, null, null);
         }
 
-        var media = contentType?.Split(';')[0].Trim().ToLowerInvariant() ?? "";
+        // The media type without parameters, compared without allocating (this runs on every answer).
+        var media = contentType.AsSpan();
+        media = (media.IndexOf(';') is var semicolon and >= 0 ? media[..semicolon] : media).Trim();
         var span = body.Span;
         var first = FirstNonWhitespace(span);
-        var looksJson = media.EndsWith("/json", StringComparison.Ordinal) || media.EndsWith("+json", StringComparison.Ordinal)
+        var looksJson = media.EndsWith("/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase)
             || (media.Length == 0 && first is (byte)'{' or (byte)'[');
         if (looksJson)
         {
             try
             {
-                using var document = JsonDocument.Parse(body);
-                return new(BodyKind.Json, document.RootElement.Clone(), null);
+                // One parse into an element of its own (no pooled document to clone and give back).
+                return new(BodyKind.Json, JsonElement.Parse(body.Span), null);
             }
             catch (JsonException)
             {
@@ -46,12 +48,13 @@ internal sealed partial record ResponseBody(BodyKind Kind, JsonElement? Json, st
             }
         }
 
-        if (media is "text/html" or "application/xhtml+xml" || (first == (byte)'<' && LooksLikeHtml(span)))
+        if (media.Equals("text/html", StringComparison.OrdinalIgnoreCase) || media.Equals("application/xhtml+xml", StringComparison.OrdinalIgnoreCase)
+            || (first == (byte)'<' && LooksLikeHtml(span)))
         {
             return new(BodyKind.Html, null, Excerpt(HtmlToText(DecodeText(span))));
         }
 
-        if (media.StartsWith("text/", StringComparison.Ordinal) || media.Length == 0 || media.EndsWith("/xml", StringComparison.Ordinal))
+        if (media.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || media.Length == 0 || media.EndsWith("/xml", StringComparison.OrdinalIgnoreCase))
         {
             var text = DecodeText(span);
             return text is null ? new(BodyKind.Binary, null, null) : new(BodyKind.Text, null, text);

@@ -20,7 +20,10 @@ internal sealed class RetryPlan(UpstreamRequest request, ResilienceOptions optio
     /// <summary>Bytes of the current attempt's response body reserved in <see cref="ResponseBuffers"/>.</summary>
     public long BufferedBytes { get; set; }
     public int Attempts { get; set; }
-    public string? Token { get; set; }
+    /// <summary>The token for the next attempt (null when the upstream needs none).</summary>
+    public Tokens.TokenResult? Credential { get; set; }
+
+    public string? Token => Credential?.AccessToken;
 
     /// <summary>The token the upstream rejected before a forced refresh (still ours: never echoed back to callers).</summary>
     public string? RejectedToken { get; set; }

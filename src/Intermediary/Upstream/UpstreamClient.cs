@@ -30,11 +30,15 @@ internal sealed partial class UpstreamClient(
     public const string SubscriptionKeyHeader = "Ocp-Apim-Subscription-Key";
 
     /// <summary>The service's own credentials for an upstream: its bearer token and APIM subscription key.</summary>
-    internal static void AddCredentials(HttpRequestMessage message, string? token, UpstreamOptions settings)
+    internal static void AddCredentials(HttpRequestMessage message, TokenResult? token, UpstreamOptions settings)
     {
-        if (token is not null)
+        if (token?.AuthorizationHeader is { } header)
         {
-            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            message.Headers.TryAddWithoutValidation("Authorization", header);
+        }
+        else if (token?.AccessToken is { } accessToken)
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         }
 
         if (!string.IsNullOrEmpty(settings.SubscriptionKey))
@@ -106,7 +110,7 @@ internal sealed partial class UpstreamClient(
             return new UpstreamCallResult(TokenFailed(failure, plan), null);
         }
 
-        plan.Token = token.AccessToken;
+        plan.Credential = token;
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         Outcome<UpstreamResponse> outcome;
         try
@@ -189,7 +193,7 @@ internal sealed partial class UpstreamClient(
             }
 
             plan.RejectedToken = plan.Token;
-            plan.Token = refreshed.AccessToken;
+            plan.Credential = refreshed;
             return Outcome.FromResult(await SendOnceAsync(plan, settings, cancellationToken));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -218,18 +222,14 @@ internal sealed partial class UpstreamClient(
             }
         }
 
-        AddCredentials(message, plan.Token, settings);
+        AddCredentials(message, plan.Credential, settings);
         message.Headers.TryAddWithoutValidation(CorrelationId.HeaderName, request.CorrelationId);
 
         var client = httpClientFactory.CreateClient(HttpClientName);
         using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var (bytes, tooLarge) = await ReadBodyAsync(response.Content, settings.MaxResponseBodyBytes, plan, cancellationToken);
-        return new UpstreamResponse(
-            (int)response.StatusCode,
-            response.Content.Headers.ContentType?.ToString(),
-            bytes,
-            UpstreamResponse.CollectHeaders(response),
-            tooLarge);
+        var headers = UpstreamResponse.CollectHeaders(response);
+        return new UpstreamResponse((int)response.StatusCode, headers.GetValueOrDefault("Content-Type"), bytes, headers, tooLarge);
     }
 
     private async Task<(ReadOnlyMemory<byte> Body, bool TooLarge)> ReadBodyAsync(HttpContent content, long limit, RetryPlan plan, CancellationToken cancellationToken)

@@ -41,11 +41,14 @@ public sealed class CallLogLevelTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_failure_is_logged_at_Information()
+    public async Task A_failure_is_logged_at_Information_with_the_correlation_id_in_scope()
     {
-        await _host.GetAsync("api/call/demo/items/missing");
+        var response = await _host.GetAsync("api/call/demo/items/missing");
+        using var envelope = System.Text.Json.JsonDocument.Parse(response.Body);
+        var correlationId = envelope.RootElement.GetProperty("correlationId").GetString();
 
-        Assert.Contains(CallLines(), l => l.StartsWith("Information Intermediary.Upstream.UpstreamClient: Upstream demo GET /items/missing answered 404 → NotFound", StringComparison.Ordinal));
+        Assert.Contains(CallLines(), l => l.StartsWith("Information Intermediary.Upstream.UpstreamClient: Upstream demo GET /items/missing answered 404 → NotFound", StringComparison.Ordinal)
+            && l.Contains($"CorrelationId:{correlationId}", StringComparison.Ordinal));
     }
 
     [Fact]
