@@ -58,13 +58,19 @@ internal static class ProxyComparison
             processes.Add(yarp);
             targets.Add(new("B", "YARP 2.3 adding token + key", yarp, new Uri($"http://127.0.0.1:{yarpPort}/api/call/demo/items"), new Dictionary<string, string>()));
 
+            // Production, as deployed: the simulator's certificate is trusted through OpenSSL's SSL_CERT_FILE (this process
+            // tree only) rather than the Development-only setting, which would also bring the developer exception page.
+            var trust = Path.Combine(work, "simulator.pem");
+            await File.WriteAllTextAsync(trust, values["Intermediary__DevelopmentTrustedCertificate"]);
             var serviceSettings = new Dictionary<string, string?>(hook)
             {
-                ["ASPNETCORE_ENVIRONMENT"] = "Development", // the simulator's certificate is trusted in Development only
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["SSL_CERT_FILE"] = trust,
                 ["Intermediary__Jobs__Store"] = "Memory",
                 ["Intermediary__FunctionKeys__bench"] = FunctionKey,
             };
-            foreach (var (key, value) in values.Where(v => v.Key.StartsWith("Intermediary__", StringComparison.Ordinal) && !v.Key.StartsWith("Intermediary__Jobs__", StringComparison.Ordinal)))
+            foreach (var (key, value) in values.Where(v => v.Key.StartsWith("Intermediary__", StringComparison.Ordinal)
+                && !v.Key.StartsWith("Intermediary__Jobs__", StringComparison.Ordinal) && v.Key != "Intermediary__DevelopmentTrustedCertificate"))
             {
                 serviceSettings[key] = value;
             }

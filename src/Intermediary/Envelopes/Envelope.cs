@@ -19,6 +19,7 @@ public sealed record Envelope
     public int Attempts { get; init; }
     public long DurationMs { get; init; }
     public string CorrelationId { get; init; } = "";
+    [System.Text.Json.Serialization.JsonConverter(typeof(RawJsonElementConverter))]
     public JsonElement? Data { get; init; }
     public UpstreamDetails? Upstream { get; init; }
     public JobDetails? Job { get; init; }

@@ -24,6 +24,25 @@ public sealed class EnvelopeSerializationTests
     }
 
     [Fact]
+    public void Data_is_written_as_the_upstream_sent_it_and_reads_back_the_same()
+    {
+        // Pretty-printed, with an escaped and an unescaped non-ASCII character: the text goes through as is.
+        const string upstream = "{\n  \"name\": \"caf\u00e9 caf\\u00e9\",\n  \"tags\": [ 1, 2.50 ]\n}";
+        var envelope = new Envelope { Ok = true, Status = 200, Code = EnvelopeCode.Ok, Message = "OK", Data = JsonElement.Parse(upstream) };
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        EnvelopeJson.Write(buffer, envelope);
+        var written = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        var viaSerializer = JsonSerializer.Serialize(envelope, EnvelopeJson.Envelope);
+
+        Assert.Contains("\"data\":" + upstream + ",", written, StringComparison.Ordinal);
+        Assert.Equal(viaSerializer, written);
+        var back = JsonSerializer.Deserialize(written, EnvelopeJson.Envelope)!;
+        Assert.Equal("café café", back.Data!.Value.GetProperty("name").GetString());
+        Assert.Equal(2.5m, back.Data.Value.GetProperty("tags")[1].GetDecimal());
+    }
+
+    [Fact]
     public void Codes_are_pascal_case_strings_and_sources_lower_case()
     {
         var json = Serialize(Envelope.Failure(EnvelopeCode.SubscriptionKeyInvalid, "key", EnvelopeSource.Gateway));
