@@ -69,14 +69,25 @@ internal sealed partial class TokenProvider(
         var result = await GetFromSourceAsync(upstream, rejectedToken, cancellationToken);
         if (result is { Succeeded: true, AccessToken: not null, ExpiresOn: { } expires })
         {
-            var candidate = new HeldToken(result, (result.RefreshOn is { } refresh && refresh < expires - ExpiryMargin ? refresh : expires - ExpiryMargin));
-            // A slower caller must not put back an older token than one already held (e.g. after a forced refresh).
-            _held.AddOrUpdate(upstream, candidate, (_, current) =>
-                current.Result.ExpiresOn > expires && !string.Equals(current.Result.AccessToken, rejectedToken, StringComparison.Ordinal) ? current : candidate);
+            var candidate = new HeldToken(result, HeldUntil(expires, result.RefreshOn));
+            _held.AddOrUpdate(upstream, candidate, (_, current) => Keep(current, candidate, rejectedToken));
         }
 
         return result;
     }
+
+    /// <summary>Reused until MSAL's refresh time, or until MSAL itself would stop serving it, whichever is first.</summary>
+    internal static DateTimeOffset HeldUntil(DateTimeOffset expiresOn, DateTimeOffset? refreshOn) =>
+        refreshOn is { } refresh && refresh < expiresOn - ExpiryMargin ? refresh : expiresOn - ExpiryMargin;
+
+    /// <summary>
+    /// Which token to hold when a new one arrives: a slower caller must not put back an older token than the one
+    /// held (e.g. after a forced refresh), unless the held one is the token the upstream just rejected.
+    /// </summary>
+    internal static HeldToken Keep(HeldToken current, HeldToken candidate, string? rejectedToken) =>
+        current.Result.ExpiresOn > candidate.Result.ExpiresOn && !string.Equals(current.Result.AccessToken, rejectedToken, StringComparison.Ordinal)
+            ? current
+            : candidate;
 
     private async Task<TokenResult> GetFromSourceAsync(string upstream, string? rejectedToken, CancellationToken cancellationToken)
     {
@@ -200,7 +211,7 @@ internal sealed partial class TokenProvider(
     }
 
     /// <summary>A token handed out before, its task ready to return again, and the time it stops being reused.</summary>
-    private sealed record HeldToken(TokenResult Result, DateTimeOffset FreshUntil)
+    internal sealed record HeldToken(TokenResult Result, DateTimeOffset FreshUntil)
     {
         public Task<TokenResult> Task { get; } = System.Threading.Tasks.Task.FromResult(Result);
     }

@@ -68,6 +68,33 @@ public sealed class MetricsTests
     }
 }
 
+public sealed class HeldTokenRejectionTests
+{
+    [Fact]
+    public async Task A_rejected_token_is_no_longer_held_even_when_its_refresh_fails()
+    {
+        await using var simulator = await ApimSimulator.StartAsync();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddIntermediary(new ConfigurationBuilder().AddInMemoryCollection(IntermediaryHost.UpstreamSettings(simulator)).Build());
+        services.AddHttpClient(IntermediaryHttpClients.Tokens).ConfigurePrimaryHttpMessageHandler(simulator.CreateTrustingHandler);
+        await using var provider = services.BuildServiceProvider();
+        using var tokens = new MetricCollector<long>(provider.GetRequiredService<IMeterFactory>(), IntermediaryDiagnostics.Name, "intermediary.tokens.acquisitions");
+        var tokenProvider = provider.GetRequiredService<ITokenProvider>();
+        var held = (await tokenProvider.GetTokenAsync("demo", null, default)).AccessToken;
+
+        simulator.SetTokenFault(new TokenFault(500, "server_error", "The identity provider is having a bad day.", 50000));
+        var refresh = await tokenProvider.GetTokenAsync("demo", held, default);
+        Assert.False(refresh.Succeeded);
+        simulator.SetTokenFault(null);
+        await tokenProvider.GetTokenAsync("demo", null, default);
+
+        // identity provider (first), the cache lookup that found the rejected token, the failed refresh, and then a
+        // lookup again: the rejected token was not handed out from the held slot.
+        Assert.Equal(["identity_provider", "cache", "failed", "cache"], tokens.GetMeasurementSnapshot().Select(m => (string)m.Tags["source"]!));
+    }
+}
+
 /// <summary>Traces: the service's own spans, and OpenTelemetry export switched on by the standard settings.</summary>
 public sealed class TracingTests
 {
