@@ -69,6 +69,55 @@ public sealed class TokenProviderTests : IAsyncLifetime
         Assert.Equal(fresh, (await tokens.GetTokenAsync("demo", null, CancellationToken.None)).AccessToken);
     }
 
+    [Theory]
+    [InlineData(401, "invalid_client", 7000215, "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent is the value.", "AADSTS7000215: Invalid client secret provided.", false)]
+    [InlineData(400, "invalid_scope", 1002012, "AADSTS1002012: The provided value for scope x is not valid.", "AADSTS1002012: The provided value for scope x is not valid.", false)]
+    [InlineData(429, "temporarily_unavailable", 90055, "AADSTS90055: Too many requests. Slow down.", "AADSTS90055: Too many requests.", true)]
+    public async Task An_identity_provider_error_becomes_its_code_first_sentence_status_and_retryability(
+        int status, string error, int aadsts, string description, string sentence, bool retryable)
+    {
+        using var services = Build();
+        var tokens = services.GetRequiredService<ITokenProvider>();
+        _simulator.SetTokenFault(new TokenFault(status, error, description, aadsts));
+
+        var result = await tokens.GetTokenAsync("demo", null, CancellationToken.None);
+
+        Assert.Equal($"Could not get an access token from Microsoft Entra ID: {sentence}", result.Failure!.Message);
+        Assert.Equal($"AADSTS{aadsts}", result.Failure.ErrorCode);
+        Assert.Equal(status, result.Failure.HttpStatus);
+        Assert.Equal(retryable, result.Failure.Retryable);
+    }
+
+    [Fact]
+    public async Task A_server_error_from_the_identity_provider_is_retryable_with_msals_own_words()
+    {
+        using var services = Build();
+        var tokens = services.GetRequiredService<ITokenProvider>();
+        _simulator.SetTokenFault(new TokenFault(503, "temporarily_unavailable", "AADSTS50196: The server is busy. Try again later.", 50196));
+
+        var result = await tokens.GetTokenAsync("demo", null, CancellationToken.None);
+
+        // MSAL does not pass a 5xx body on: its own code and sentence are reported, on one line.
+        Assert.True(result.Failure!.Retryable);
+        Assert.Equal(503, result.Failure.HttpStatus);
+        Assert.StartsWith("Could not get an access token from Microsoft Entra ID: Service is unavailable", result.Failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', result.Failure.Message);
+        Assert.False(string.IsNullOrEmpty(result.Failure.ErrorCode));
+    }
+
+    [Fact]
+    public async Task A_long_identity_provider_sentence_is_cut_at_300_characters()
+    {
+        using var services = Build();
+        var tokens = services.GetRequiredService<ITokenProvider>();
+        var description = "AADSTS9002313: " + new string('x', 400);
+        _simulator.SetTokenFault(new TokenFault(400, "invalid_request", description, 9002313));
+
+        var result = await tokens.GetTokenAsync("demo", null, CancellationToken.None);
+
+        Assert.Equal("Could not get an access token from Microsoft Entra ID: " + description[..300] + "…", result.Failure!.Message);
+    }
+
     [Fact]
     public async Task Failures_are_not_cached()
     {
