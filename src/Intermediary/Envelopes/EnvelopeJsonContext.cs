@@ -28,8 +28,6 @@ public static class EnvelopeJson
 
     public static JsonTypeInfo<Envelope> Envelope => s_relaxed.Value.Envelope;
 
-    private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     // Where an idle writer points between responses (nothing is ever written to it), so it holds no response.
     private static readonly System.Buffers.ArrayBufferWriter<byte> s_detached = new(1);
 
@@ -42,7 +40,8 @@ public static class EnvelopeJson
     /// </summary>
     internal static void Write(System.Buffers.IBufferWriter<byte> output, Envelope envelope)
     {
-        var writer = t_writer ??= new Utf8JsonWriter(s_detached, s_writerOptions);
+        // The writer's escaping is taken from the serializer options above, so the two ways of writing cannot drift.
+        var writer = t_writer ??= new Utf8JsonWriter(s_detached, new JsonWriterOptions { Encoder = Envelope.Options.Encoder });
         writer.Reset(output);
         try
         {
