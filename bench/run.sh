@@ -3,7 +3,7 @@
 #   A direct to the simulator, B YARP adding the same credentials, C the Server host
 #   (and D the Functions app under a Functions host when FUNCTIONS_HOST_PATH is set)
 # in interleaved rounds. Writes bench/results/latest.md and latest.png. Arguments go to the harness:
-#   bench/run.sh [--rounds 6] [--duration 10] [--warm-up 20] [--connections 64] [--paced-connections 16] [--output DIR]
+#   bench/run.sh [--rounds 6] [--duration 10] [--warm-up 30] [--connections 64] [--paced-connections 16] [--output DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -149,6 +149,7 @@ internal static class ProxyComparison
             Directory.CreateDirectory(options.Output);
             await File.WriteAllTextAsync(Path.Combine(options.Output, "latest.md"), markdown);
             ResultsChart.Write(report, Path.Combine(options.Output, "latest.png"));
+            CopyAllocationProfiles(targets, stats, options.Output);
             Console.WriteLine($"wrote {Path.Combine(options.Output, "latest.md")} and latest.png");
             return report.AllSucceeded ? 0 : 1;
         }
@@ -160,6 +161,20 @@ internal static class ProxyComparison
             }
 
             Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>With INTERMEDIARY_BENCH_ALLOCATIONS=1, each measured process's types allocated most, kept as allocations-{target}.txt.</summary>
+    private static void CopyAllocationProfiles(List<Target> targets, string statsFolder, string output)
+    {
+        foreach (var target in targets)
+        {
+            var profile = target.Process is { } process ? Path.Combine(statsFolder, $"{process.Id}.allocations") : null;
+            if (profile is not null && File.Exists(profile))
+            {
+                File.Copy(profile, Path.Combine(output, $"allocations-{target.Id}.txt"), overwrite: true);
+                Console.WriteLine($"wrote {Path.Combine(output, $"allocations-{target.Id}.txt")}");
+            }
         }
     }
 
@@ -303,7 +318,7 @@ internal static class ProxyComparison
             return new Options(
                 Int("--rounds", 6),
                 TimeSpan.FromSeconds(Int("--duration", 10)),
-                TimeSpan.FromSeconds(Int("--warm-up", 20)),
+                TimeSpan.FromSeconds(Int("--warm-up", 30)),
                 Int("--connections", 64),
                 Int("--paced-connections", 16),
                 Value("--output") ?? Path.Combine(BenchProcesses.RepositoryRoot, "bench", "results"),

