@@ -61,6 +61,7 @@ public sealed class ApimSimulator : IAsyncDisposable
         new DiscoveryEndpoints(options, _addresses, _signer, entraErrors).Map(_app);
         _app.MapPost("/{tenant}/oauth2/v2.0/token", tokenEndpoint.HandleAsync);
         _app.MapGet("/msi/token", _managedIdentity.HandleAsync);
+        _app.MapGet(DemoApiDocument.Route, DemoApiDocument.WriteAsync);
     }
 
     public SimulatorOptions Options { get; }
@@ -73,6 +74,9 @@ public sealed class ApimSimulator : IAsyncDisposable
 
     /// <summary>The APIM API's base URL: <see cref="HttpBaseAddress"/> + "demo/".</summary>
     public Uri ApiBaseAddress => new(HttpBaseAddress, "demo/");
+
+    /// <summary>The demo backend's OpenAPI document, as an APIM export would give it.</summary>
+    public Uri ApiDocumentAddress => new(HttpBaseAddress, Api.DemoApiDocument.Route.TrimStart('/'));
 
     /// <summary>The Entra authority, e.g. https://localhost:PORT/sim-tenant/.</summary>
     public Uri Authority => new(HttpsBaseAddress, Options.TenantId + "/");

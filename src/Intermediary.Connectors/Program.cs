@@ -1,0 +1,3 @@
+using Intermediary.Connectors;
+
+return await GeneratorCommand.RunAsync(args, Console.Out, Console.Error);
