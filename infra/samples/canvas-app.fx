@@ -15,8 +15,10 @@
     ok = false and code. Do not ask for status mode here: a custom connector hides the body of a non-2xx answer, so
     the app would lose code, message and retryAfterSeconds.
 
-    data holds the API's own JSON as an untyped (Dynamic) value: convert its fields with Text(), Value(),
-    Boolean(), and lists with Table(). To send a record as a job's body, pass ParseJSON(JSON(record)).
+    The item operations (ListItems, GetItem, CreateItem) are typed: their data is a table or record of items with
+    id, name and price, so it is used directly. Generic and job answers hold the API's own JSON as an untyped
+    (Dynamic) value: convert its fields with Text(), Value(), Boolean(), and lists with Table(). To send a record
+    as a job's body, pass ParseJSON(JSON(record)).
 
     Each block below is one control property: paste the formula into the property named in its heading.
     Controls: btnLoad, galItems, lblStatus, tmrRetry, lblRetry, txtId, btnGetItem,
@@ -40,19 +42,9 @@ Set(varPolling, false)          // tmrPoll.Start
 // ---------------------------------------------------------------------------------------------------------------
 Set(varResult, Intermediary.ListItems());
 If(
-    // Success: data is the list of items; each row of Table(data) has the item in its Value column.
+    // Success: data is the table of items (typed by the connector), ready for a gallery.
     varResult.ok,
-        ClearCollect(
-            colItems,
-            ForAll(
-                Table(varResult.data),
-                {
-                    id: Text(ThisRecord.Value.id),
-                    name: Text(ThisRecord.Value.name),
-                    price: Value(ThisRecord.Value.price)
-                }
-            )
-        );
+        ClearCollect(colItems, varResult.data);
         Set(varRetryCount, 0),
 
     // (b) Busy: the service already retried as long as it could and tells us how long to wait.
@@ -109,7 +101,7 @@ If(
 Set(varItem, Intermediary.GetItem(txtId.Text));
 If(
     varItem.ok,
-        Notify(Text(varItem.data.name) & " costs " & Text(Value(varItem.data.price), "0.00"), NotificationType.Success),
+        Notify(varItem.data.name & " costs " & Text(varItem.data.price, "0.00"), NotificationType.Success),
     varItem.code = "NotFound",
         Notify("There is no item " & txtId.Text & ".", NotificationType.Warning),
     Notify(varItem.message, NotificationType.Error)

@@ -289,6 +289,15 @@ internal static class ConnectorGenerator
             ["parameters"] = parameters,
             ["responses"] = template["responses"]!.DeepClone(),
         };
+        foreach (var key in new[] { "x-ms-long-running-operation", "x-ms-long-running-operation-options" })
+        {
+            // Like StartJob: flows poll the Location header until the job has ended and give its final envelope.
+            if (template[key] is { } marker)
+            {
+                start[key] = marker.DeepClone();
+            }
+        }
+
         AddPath(context, path, "POST", start, $"{method} {sourcePath} (job)");
         context.Operations.Add(new GeneratedOperation(startId, "POST", path, method, sourcePath, start["summary"]!.GetValue<string>(), true, null));
     }

@@ -34,8 +34,11 @@ internal static class Snippets
             }
             else
             {
+                var isTable = operation.DataDefinition is { } envelope
+                    && definition["definitions"]?[envelope]?["properties"]?["data"]?["type"]?.GetValue<string>() == "array";
                 text.Append("If(\n    result.ok, ")
-                    .Append(operation.DataDefinition is null ? "Notify(\"Done.\", NotificationType.Success)" : "Set(answer, result.data)")
+                    .Append(operation.DataDefinition is null ? "Notify(\"Done.\", NotificationType.Success)"
+                        : isTable ? "ClearCollect(colRows, result.data)" : "Set(answer, result.data)")
                     .Append(",\n    result.code = \"RateLimited\", Notify(\"Busy: try again in \" & result.retryAfterSeconds & \" s.\", NotificationType.Warning),\n")
                     .Append("    Notify(result.message, NotificationType.Error)\n);\n");
             }
@@ -64,9 +67,37 @@ internal static class Snippets
             var required = parameter["required"]?.GetValue<bool>() == true;
             var name = parameter["name"]!.GetValue<string>();
             var example = parameter["in"]!.GetValue<string>() == "body"
-                ? "{ /* the body's fields */ }"
+                ? Record(parameter["schema"] as JsonObject, definition)
                 : parameter["type"]?.GetValue<string>() is "integer" or "number" ? "1" : $"\"{name}-value\"";
             yield return (required, example);
         }
+    }
+
+    /// <summary>A Power Fx record for a body schema: its required fields with their examples (or a value of their type).</summary>
+    private static string Record(JsonObject? schema, JsonObject definition)
+    {
+        if (schema?["$ref"]?.GetValue<string>() is { } reference)
+        {
+            schema = definition["definitions"]?[reference["#/definitions/".Length..]] as JsonObject;
+        }
+
+        var required = schema?["required"]?.AsArray().Select(r => r!.GetValue<string>()).ToHashSet(StringComparer.Ordinal) ?? [];
+        var fields = (schema?["properties"]?.AsObject() ?? []).Where(p => required.Contains(p.Key)).Select(p =>
+        {
+            var property = p.Value!;
+            var value = property["example"] is { } example
+                ? example.GetValueKind() == System.Text.Json.JsonValueKind.String ? $"\"{example.GetValue<string>()}\"" : example.ToJsonString()
+                : property["type"]?.GetValue<string>() switch
+                {
+                    "integer" or "number" => "1",
+                    "boolean" => "false",
+                    "array" => "[]",
+                    "object" => "{}",
+                    _ => "\"text\"",
+                };
+            return $"{p.Key}: {value}";
+        });
+        var record = string.Join(", ", fields);
+        return record.Length == 0 ? "{}" : "{ " + record + " }";
     }
 }

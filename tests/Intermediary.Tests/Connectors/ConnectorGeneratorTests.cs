@@ -184,6 +184,7 @@ public sealed class ConnectorGeneratorTests
         Assert.Equal(("GET", "internal"), (method["default"]!.GetValue<string>(), method["x-ms-visibility"]!.GetValue<string>()));
         Assert.Single(parameters, p => p!["name"]!.GetValue<string>() == "Idempotency-Key");
         Assert.NotNull(connector.ApiDefinition["paths"]!["/jobs/{upstream}/reports/monthly"]!["post"]!["responses"]!["202"]);
+        Assert.True(connector.ApiDefinition["paths"]!["/jobs/{upstream}/reports/monthly"]!["post"]!["x-ms-long-running-operation"]!.GetValue<bool>());
         Assert.DoesNotContain(connector.Operations, o => o.OperationId == "StartOrderLinesGet");
     }
 

@@ -79,6 +79,7 @@ public sealed class ConnectorTests : IAsyncLifetime
     public void Every_operation_is_described_for_makers_and_answers_with_the_envelope()
     {
         var (document, _) = Read();
+        var envelope = document.Components!.Schemas!["Envelope"];
         var operations = document.Paths.SelectMany(p => p.Value.Operations!.Select(o => (Path: p.Key, Method: o.Key, Operation: o.Value))).ToList();
 
         Assert.Contains(operations, o => o.Operation.OperationId == "StartJob");
@@ -87,9 +88,63 @@ public sealed class ConnectorTests : IAsyncLifetime
         {
             Assert.False(string.IsNullOrWhiteSpace(operation.Summary), $"{method} {path} has no summary");
             Assert.True(operation.Responses?.Count > 0, $"{method} {path} has no responses");
-            Assert.All(operation.Responses!, r => Assert.Equal("Envelope", (r.Value.Content?.Values.FirstOrDefault()?.Schema as OpenApiSchemaReference)?.Reference.Id));
+            // The envelope, or for a typed operation's 200 the envelope with data typed (the same properties).
+            Assert.All(operation.Responses!, r =>
+            {
+                var id = (r.Value.Content?.Values.FirstOrDefault()?.Schema as OpenApiSchemaReference)?.Reference.Id;
+                Assert.True(id == "Envelope" || (r.Key is "200" or "201" && id == operation.OperationId + "Envelope"), $"{method} {path} {r.Key}: {id}");
+                Assert.Equal(envelope.Properties!.Keys, document.Components.Schemas![id!].Properties!.Keys);
+            });
         }
     }
+
+    [Fact]
+    public void The_item_operations_give_power_fx_typed_data()
+    {
+        var (document, _) = Read();
+        var schemas = document.Components!.Schemas!;
+
+        var list = schemas["ListItemsEnvelope"].Properties!["data"];
+        Assert.Equal(JsonSchemaType.Array, list.Type & ~JsonSchemaType.Null);
+        Assert.Equal("Item", ((OpenApiSchemaReference)list.Items!).Reference.Id);
+        Assert.Equal("Item", ((OpenApiSchemaReference)Assert.Single(schemas["GetItemEnvelope"].Properties!["data"].AllOf!)).Reference.Id);
+        Assert.Equal(["id", "name", "price"], schemas["Item"].Properties!.Keys);
+        Assert.Equal(JsonSchemaType.Number, schemas["Item"].Properties!["price"].Type);
+    }
+
+    [Fact]
+    public async Task The_shipped_connector_is_the_generators_output_for_the_demo_document()
+    {
+        // The command in infra/connector/README.md, into a temporary folder: any hand edit or a generator change
+        // without regenerating shows here.
+        var root = Configuration.SampleSettingsTests.RepositoryRoot();
+        var folder = Directory.CreateTempSubdirectory("connector-").FullName;
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var exitCode = await Intermediary.Connectors.GeneratorCommand.RunAsync(
+                ["--openapi", Path.Combine(root, "src", "Intermediary.Simulator", "Api", "demo-api.openapi.json"), "--upstream", "demo", "--tag", "items", "--out", folder],
+                output,
+                error);
+
+            Assert.True(exitCode == 0, error.ToString());
+            Assert.Contains(RegenerateCommand, InfraFiles.ReadText("connector", "README.md"), StringComparison.Ordinal);
+            foreach (var file in new[] { "apiDefinition.swagger.json", "apiProperties.json", "operations.md" })
+            {
+                Assert.True(
+                    (await File.ReadAllTextAsync(Path.Combine(folder, file))).ReplaceLineEndings() == InfraFiles.ReadText("connector", file).ReplaceLineEndings(),
+                    $"infra/connector/{file} is stale: run {RegenerateCommand}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private const string RegenerateCommand =
+        "dotnet run --project src/Intermediary.Connectors -- --openapi src/Intermediary.Simulator/Api/demo-api.openapi.json --upstream demo --tag items --out infra/connector";
 
     [Fact]
     public async Task Every_operation_is_served_by_the_server_host()
