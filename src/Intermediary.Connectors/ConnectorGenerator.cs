@@ -189,7 +189,7 @@ internal static class ConnectorGenerator
         }
 
         var operationId = UniqueId(context, Naming.PascalCase(operation.OperationId ?? $"{method} {sourcePath.Replace('{', ' ').Replace('}', ' ')}"));
-        var summary = Naming.TitleCase(operation.Summary is { Length: > 0 } s ? s : string.Join(' ', Naming.Words(operationId)));
+        var summary = Naming.SentenceSummary(operation.Summary is { Length: > 0 } s ? s : operationId);
         var tag = TagFor(context, operation);
         var parameters = new JsonArray { Upstream(context.Options.Upstream) };
         foreach (var parameter in sourceParameters)
@@ -282,7 +282,7 @@ internal static class ConnectorGenerator
         {
             ["operationId"] = startId,
             ["tags"] = new JsonArray(tag),
-            ["summary"] = Naming.TitleCase(summary + " as a Job"),
+            ["summary"] = Naming.SentenceSummary(summary + " as a job"),
             ["description"] = $"The job version of {operationId}, for work longer than a connector call may last. Answers 202 with code Accepted and job.id; "
                 + "flows wait for the job automatically, canvas apps poll Get job until job.status is succeeded, failed or canceled.",
             ["x-ms-visibility"] = "important",

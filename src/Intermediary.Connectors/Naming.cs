@@ -5,8 +5,9 @@ using System.Text.RegularExpressions;
 namespace Intermediary.Connectors;
 
 /// <summary>
-/// Names and texts the way connector certification wants them: PascalCase operation ids, Title Case summaries of at
-/// most 80 characters without trailing punctuation, descriptions as sentences.
+/// Names and texts the way the connector string guidance wants them: PascalCase operation ids, sentence-case
+/// operation summaries and Title Case display names (<c>x-ms-summary</c>), both at most 80 characters without
+/// trailing punctuation, descriptions as sentences.
 /// </summary>
 internal static partial class Naming
 {
@@ -50,6 +51,27 @@ internal static partial class Naming
             : char.ToUpperInvariant(word[0]) + word[1..]);
         // The connector validator allows letters, digits, spaces and parentheses in a summary: "Customer's" → "Customers".
         var plain = SummaryPunctuation().Replace(PlainWords(string.Join(' ', titled)).Replace("'", "", StringComparison.Ordinal), " ");
+        return Cut(Whitespace().Replace(plain, " ").Trim(), MaxSummaryLength);
+    }
+
+    /// <summary>
+    /// An operation's summary (its name in the designer) in sentence case, as the connector string guidance asks: the
+    /// first letter capital, the rest as written (an identifier's words lower-cased, acronyms kept), letters, digits,
+    /// spaces and parentheses only, no trailing punctuation, at most 80 characters.
+    /// </summary>
+    public static string SentenceSummary(string text)
+    {
+        var words = text.Any(char.IsWhiteSpace)
+            ? Whitespace().Split(text.Trim()).Where(w => w.Length > 0).ToList()
+            : Words(text).Select((w, i) => i == 0 || IsAcronym(w) ? w : w.ToLowerInvariant()).ToList();
+        if (words.Count == 0)
+        {
+            return "";
+        }
+
+        var joined = string.Join(' ', words);
+        joined = char.ToUpperInvariant(joined[0]) + joined[1..];
+        var plain = SummaryPunctuation().Replace(PlainWords(joined).Replace("'", "", StringComparison.Ordinal), " ");
         return Cut(Whitespace().Replace(plain, " ").Trim(), MaxSummaryLength);
     }
 

@@ -63,8 +63,8 @@ public sealed class ConnectorGeneratorTests
             var summary = operation["summary"]!.GetValue<string>();
             Assert.True(summary.Length <= 80 && summary.All(c => char.IsLetterOrDigit(c) || c is ' ' or '(' or ')'), $"{where}: summary '{summary}'");
             Assert.DoesNotMatch("[.!?:;,]$", summary);
-            Assert.True(summary.Split(' ').Select((w, i) => (w, i)).All(x => char.IsUpper(x.w[0]) || char.IsDigit(x.w[0]) || x.w[0] == '(' || (x.i > 0 && x.w is "a" or "an" or "the" or "and" or "or" or "of" or "to" or "in" or "on" or "for" or "by" or "with" or "as" or "at")),
-                $"{where}: summary '{summary}' is not Title Case");
+            // Sentence case, as the connector string guidance asks of an operation's name.
+            Assert.True(char.IsUpper(summary[0]), $"{where}: summary '{summary}' does not start with a capital");
             Assert.EndsWith(".", operation["description"]!.GetValue<string>(), StringComparison.Ordinal);
             Assert.NotEqual(summary, operation["description"]!.GetValue<string>());
 
@@ -236,11 +236,21 @@ public sealed class ConnectorGeneratorTests
     [InlineData("Orders_ListByCustomer", "OrdersListByCustomer", "Orders List by Customer")]
     [InlineData("get-the-HTTPStatus", "GetTheHTTPStatus", "Get the HTTP Status")]
     [InlineData("2fa codes", "Op2faCodes", "2fa Codes")]
-    public void Names_are_pascal_case_ids_and_title_case_summaries(string source, string id, string summary)
+    public void Names_are_pascal_case_ids_and_title_case_display_names(string source, string id, string displayName)
     {
         Assert.Equal(id, Naming.PascalCase(source));
-        Assert.Equal(summary, Naming.TitleCase(string.Join(' ', Naming.Words(source))));
+        Assert.Equal(displayName, Naming.TitleCase(string.Join(' ', Naming.Words(source))));
     }
+
+    [Theory]
+    [InlineData("listItems", "List items")]
+    [InlineData("Orders_ListByCustomer", "Orders list by customer")]
+    [InlineData("get-the-HTTPStatus", "Get the HTTP status")]
+    [InlineData("list the animals that are waiting for a home.", "List the animals that are waiting for a home")]
+    [InlineData("Lists a customer's orders, newest first", "Lists a customers orders newest first")]
+    [InlineData("Send a GET request / page", "Send a GET request page")]
+    public void Operation_summaries_are_sentence_case_without_punctuation(string source, string summary) =>
+        Assert.Equal(summary, Naming.SentenceSummary(source));
 
     [Theory]
     [InlineData("lists the API's items", "Lists the service's items.")]
@@ -252,10 +262,12 @@ public sealed class ConnectorGeneratorTests
     [Fact]
     public void Summaries_are_cut_to_80_characters_at_a_word()
     {
-        var summary = Naming.TitleCase(string.Join(' ', Enumerable.Repeat("everything", 12)) + ".");
+        var title = Naming.TitleCase(string.Join(' ', Enumerable.Repeat("everything", 12)) + ".");
+        var summary = Naming.SentenceSummary(string.Join(' ', Enumerable.Repeat("everything", 12)) + ".");
 
-        Assert.True(summary.Length <= 80, summary);
-        Assert.EndsWith("Everything", summary, StringComparison.Ordinal);
+        Assert.True(title.Length <= 80 && summary.Length <= 80, title + " / " + summary);
+        Assert.EndsWith("Everything", title, StringComparison.Ordinal);
+        Assert.EndsWith("everything", summary, StringComparison.Ordinal);
     }
 
     internal static OpenApiDocument Read(string name) =>
