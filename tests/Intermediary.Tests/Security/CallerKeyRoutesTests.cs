@@ -11,22 +11,10 @@ namespace Intermediary.Tests.Security;
 /// covered without editing this test), refuses a call without a valid key before any handler runs — except the
 /// liveness probe, which is anonymous on purpose.
 /// </summary>
-public sealed class CallerKeyRoutesTests : IAsyncLifetime
+public sealed class CallerKeyRoutesTests(SimulatorFixture fixture) : IClassFixture<SimulatorFixture>
 {
-    private ApimSimulator _simulator = null!;
-    private IntermediaryHost _host = null!;
-
-    public async Task InitializeAsync()
-    {
-        _simulator = await ApimSimulator.StartAsync();
-        _host = await IntermediaryHost.StartAsync(_simulator);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        await _simulator.DisposeAsync();
-    }
+    private readonly ApimSimulator _simulator = fixture.Simulator;
+    private readonly IntermediaryHost _host = fixture.Host;
 
     [Fact]
     public async Task Every_keyed_route_and_method_refuses_a_missing_or_wrong_key()
