@@ -20,9 +20,13 @@ internal static partial class CredentialEchoes
 
     private static readonly byte[] s_marker = Encoding.UTF8.GetBytes(Marker);
 
-    // Cheap byte probes for JSON worth parsing: header-name echoes (as .NET and most servers spell them) or escapes.
+    // Cheap byte probes for JSON worth parsing: every credential header name's echo (as .NET and most servers spell
+    // them) or escapes. A probe only decides whether to parse, so a missing one hides an echo; an extra one costs time.
     private static readonly byte[][] s_jsonProbes =
-        [.. new[] { "uthorization", "UTHORIZATION", "ubscription-key", "UBSCRIPTION-KEY", "\\u" }.Select(Encoding.UTF8.GetBytes)];
+    [
+        .. new[] { "uthorization", "UTHORIZATION", "ubscription-key", "UBSCRIPTION-KEY", "unctions-key", "UNCTIONS-KEY", "\\u" }
+            .Select(Encoding.UTF8.GetBytes),
+    ];
 
     private static readonly HashSet<string> s_credentialHeaders = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -39,6 +39,17 @@ public sealed class CallerKeysTests
     }
 
     [Fact]
+    public void A_key_configured_twice_is_still_accepted()
+    {
+        // During a rotation the same value can sit under two names; matching it twice must not cancel out.
+        var request = new DefaultHttpContext().Request;
+        request.Headers[CallerKeys.HeaderName] = "rotated-key-value";
+
+        Assert.True(CallerKeys.IsAuthorized(request, ["rotated-key-value", "rotated-key-value"]));
+        Assert.True(CallerKeys.IsAuthorized(request, ["rotated-key-value", "other-key-value", "rotated-key-value"]));
+    }
+
+    [Fact]
     public void No_configured_keys_refuses_everyone()
     {
         var request = new DefaultHttpContext().Request;

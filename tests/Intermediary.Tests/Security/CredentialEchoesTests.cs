@@ -95,6 +95,63 @@ public sealed class CredentialEchoesTests
         Assert.DoesNotContain(Token, redacted, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_function_key_echo_alone_makes_the_json_worth_parsing()
+    {
+        // No other header name and no escape in the body: only the function-key name itself can send it to the parser.
+        var (redacted, count) = Redact("""{"x-functions-key":"someone-elses-function-key"}""");
+
+        Assert.Equal(1, count);
+        Assert.Equal("""{"x-functions-key":"[redacted]"}""", redacted);
+    }
+
+    [Fact]
+    public void A_credential_of_exactly_eight_characters_is_redacted_in_both_passes()
+    {
+        const string Short = "k8-chars";
+        var escaped = string.Concat(Short.Select(c => $"\\u{(int)c:x4}"));
+
+        var (literal, literalCount) = CredentialEchoes.Redact(Encoding.UTF8.GetBytes($"key {Short}"), [Short]);
+        var (json, jsonCount) = CredentialEchoes.Redact(Encoding.UTF8.GetBytes($$"""{"echo":"{{escaped}}"}"""), [Short]);
+
+        Assert.Equal((1, "key [redacted]"), (literalCount, Encoding.UTF8.GetString(literal.Span)));
+        Assert.Equal((1, """{"echo":"[redacted]"}"""), (jsonCount, Encoding.UTF8.GetString(json.Span)));
+    }
+
+    [Fact]
+    public void Credentials_at_the_very_start_and_back_to_back_are_all_replaced()
+    {
+        var (redacted, count) = Redact($"{Token}{Token} {Key}");
+
+        Assert.Equal(3, count);
+        Assert.Equal("[redacted][redacted] [redacted]", redacted);
+    }
+
+    [Fact]
+    public void Echoes_inside_arrays_of_objects_are_counted_once_each()
+    {
+        var (redacted, count) = Redact("""{"requests":[{"Authorization":"Bearer first-token-value"},{"Authorization":"Basic c2Vjb25kOnZhbHVl"}]}""");
+
+        Assert.Equal(2, count);
+        Assert.Equal("""{"requests":[{"Authorization":"[redacted]"},{"Authorization":"[redacted]"}]}""", redacted);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" \r\n\t ")]
+    public void Empty_and_blank_bodies_come_back_unchanged(string body)
+    {
+        var (redacted, count) = Redact(body);
+
+        Assert.Equal((0, body), (count, redacted));
+    }
+
+    [Fact]
+    public void A_missing_credential_list_is_a_programming_error()
+    {
+        Assert.Throws<ArgumentNullException>(() => CredentialEchoes.Redact(ReadOnlyMemory<byte>.Empty, null!));
+    }
+
     private static (string Body, int Count) Redact(string body)
     {
         var (redacted, count) = CredentialEchoes.Redact(Encoding.UTF8.GetBytes(body), [Token, Key, null]);

@@ -68,6 +68,87 @@ public sealed class LogRedactionTests
         Assert.Contains("request ?code=[redacted]", line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Bearer abcdefgh.ijklmnop.qrstuvwx was refused", "Bearer [redacted] was refused")]
+    [InlineData($"{FunctionKey} is the key that was used", "[redacted] is the key that was used")]
+    public void A_secret_at_the_very_start_of_the_text_is_found(string text, string expected)
+    {
+        Assert.Equal(expected, s_redactor.Redact(text));
+    }
+
+    [Fact]
+    public void Configured_secrets_are_replaced_whole_even_when_one_contains_another()
+    {
+        // Six characters is the shortest configured secret looked for; the longer one must go first or its tail leaks.
+        var redactor = new LogRedactor(() => WithSecrets(functionKey: "k6-six", clientSecret: "k6-six-and-more"));
+
+        Assert.Equal("a [redacted] b [redacted]", redactor.Redact("a k6-six-and-more b k6-six"));
+    }
+
+    [Fact]
+    public void Secrets_configured_later_are_picked_up_when_the_options_change()
+    {
+        var current = WithSecrets(functionKey: "first-function-key", clientSecret: null);
+        var redactor = new LogRedactor(() => current);
+        Assert.Equal("key [redacted]", redactor.Redact("key first-function-key"));
+
+        current = WithSecrets(functionKey: "second-function-key", clientSecret: null);
+
+        Assert.True(redactor.MayContainSecret("plain second-function-key"));
+        Assert.Equal("plain [redacted]", redactor.Redact("plain second-function-key"));
+    }
+
+    [Fact]
+    public void Clean_entries_reach_the_provider_once_and_as_they_were()
+    {
+        var inner = new RecordingLogger();
+        var logger = new RedactingLogger(inner, s_redactor);
+
+        s_refused(logger, "/api/call/orders/items", null);
+
+        var entry = Assert.Single(inner.Entries);
+        Assert.IsNotType<RedactedState>(entry.State);
+        Assert.Equal("Target /api/call/orders/items refused", entry.Message);
+    }
+
+    [Fact]
+    public void Disabled_levels_are_never_formatted()
+    {
+        var inner = new RecordingLogger { Enabled = false };
+        var logger = new RedactingLogger(inner, s_redactor);
+        var formatted = 0;
+
+        logger.Log(LogLevel.Trace, default, $"?code={FunctionKey}", null, (state, _) => { formatted++; return state; });
+
+        Assert.Equal(0, formatted);
+        Assert.Empty(inner.Entries);
+        Assert.Throws<ArgumentNullException>(() => logger.Log<string>(LogLevel.Information, default, "x", null, null!));
+    }
+
+    [Fact]
+    public void Sequence_and_object_fields_are_checked_as_the_logger_would_print_them()
+    {
+        var inner = new RecordingLogger();
+        var logger = new RedactingLogger(inner, s_redactor);
+        var log = LoggerMessage.Define<string[], Uri>(LogLevel.Information, new EventId(2), "Keys {Keys} at {Address}");
+
+        log(logger, ["plain", FunctionKey], new Uri($"https://example.test/x?code={FunctionKey}"), null);
+
+        var entry = Assert.Single(inner.Entries);
+        Assert.DoesNotContain(FunctionKey, entry.Message, StringComparison.Ordinal);
+        var fields = Assert.IsType<RedactedState>(entry.State);
+        Assert.Equal("plain, [redacted]", fields.Single(f => f.Key == "Keys").Value);
+        Assert.Equal("https://example.test/x?code=[redacted]", fields.Single(f => f.Key == "Address").Value);
+    }
+
+    [Fact]
+    public void A_stand_in_exception_built_directly_prints_its_message()
+    {
+        Assert.Equal("", new RedactedException().ToString());
+        Assert.Equal("message", new RedactedException("message").ToString());
+        Assert.Equal("outer", new RedactedException("outer", new InvalidOperationException("inner")).ToString());
+    }
+
     [Fact]
     public async Task Kestrel_debug_lines_and_the_request_start_line_never_show_a_function_key()
     {
@@ -87,5 +168,28 @@ public sealed class LogRedactionTests
         Assert.Contains(lines, l => l.Contains("Kestrel", StringComparison.Ordinal) && l.Contains("request line", StringComparison.OrdinalIgnoreCase));
         Assert.Contains(lines, l => l.Contains("Request starting", StringComparison.Ordinal) && l.Contains("code=[redacted]", StringComparison.Ordinal));
         Assert.All(lines, l => Assert.DoesNotContain(IntermediaryHost.FunctionKey, l, StringComparison.Ordinal));
+    }
+
+    private static IntermediaryOptions WithSecrets(string functionKey, string? clientSecret)
+    {
+        var options = new IntermediaryOptions();
+        options.FunctionKeys["app"] = functionKey;
+        options.Upstreams["orders"] = new UpstreamOptions { ClientSecret = clientSecret };
+        return options;
+    }
+
+    private sealed class RecordingLogger : ILogger
+    {
+        public bool Enabled { get; init; } = true;
+
+        public List<(object? State, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => Enabled;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Add((state, formatter(state, exception)));
     }
 }
