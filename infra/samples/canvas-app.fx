@@ -8,7 +8,8 @@
     Every operation returns the same record, the envelope:
         ok, status, code, message, source, retryable, retryAfterSeconds, attempts, durationMs, correlationId,
         data, upstream {status, contentType, code, message, requestId},
-        job {id, status, statusUrl, createdAt, updatedAt, completedAt, expiresAt}
+        job {id, status, statusUrl, createdAt, updatedAt, completedAt, expiresAt},
+        cache {hit, coalesced, stale, ageSeconds}   (empty unless the service caches the path)
     Check ok first, branch on code, show message (it is written to be shown to users).
 
     Error mode: apps need body mode (the service's default): every answer is HTTP 200 and failures are told by
@@ -45,7 +46,12 @@ If(
     // Success: data is the table of items (typed by the connector), ready for a gallery.
     varResult.ok,
         ClearCollect(colItems, varResult.data);
-        Set(varRetryCount, 0),
+        Set(varRetryCount, 0);
+        // Where the service caches the list, it may answer with older data while the API is down: say so.
+        If(
+            !IsBlank(varResult.cache) && varResult.cache.stale,
+            Notify("The API is not answering; showing data from " & varResult.cache.ageSeconds & " s ago.", NotificationType.Warning)
+        ),
 
     // (b) Busy: the service already retried as long as it could and tells us how long to wait.
     //     Store retryAfterSeconds and let tmrRetry call this button again when the time is up (at most 3 times).
@@ -92,6 +98,8 @@ If(
     If(IsBlank(varResult.upstream), "", " · API answered " & varResult.upstream.status & " " & varResult.upstream.contentType) &
     If(IsBlank(varResult.upstream.message), "", " · " & varResult.upstream.message) &
     If(IsBlank(varResult.upstream.requestId), "", " · API request " & varResult.upstream.requestId) &
+    If(IsBlank(varResult.cache), "", If(varResult.cache.hit, " · from cache, " & varResult.cache.ageSeconds & " s old", "") &
+        If(varResult.cache.coalesced, " · shared with an identical call", "")) &
     " · reference " & varResult.correlationId
 )
 

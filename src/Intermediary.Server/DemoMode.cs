@@ -37,7 +37,12 @@ internal sealed class DemoMode : IAsyncDisposable
             Function key: {FunctionKey}. Paste any of these (add -i to see headers, -H 'X-Error-Mode: status' to mirror statuses):
 
               {Call("/items")}
-                  success: data is the API's JSON
+                  success: data is the API's JSON. Again within 10 s: cache.hit true, no call to the API
+              seq 20 | xargs -P 20 -I{"{}"} {Call("/items?page=2")} | grep -o '"cache":{"{"}[^{"}"}]*{"}"}' | sort | uniq -c
+                  a burst of 20 identical reads: one call to the API; the others shared it (coalesced) or came later (hit)
+              {Call("/faults/outage?seconds=60")}
+                  the item reads fail (503) for a minute; 10 s later {Call("/items")}
+                  answers ok with the kept data: cache.stale true, ageSeconds, and a message naming the failure
               {Call("/items/42")}
                   the backend's 404 in Azure's error shape: NotFound
               {Call("/faults/flaky?failures=2&key=tour")}

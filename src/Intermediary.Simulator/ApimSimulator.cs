@@ -28,6 +28,7 @@ public sealed class ApimSimulator : IAsyncDisposable
     private readonly ManagedIdentityEndpoint _managedIdentity;
     private readonly GatewayTraffic _traffic = new();
     private readonly ItemStore _items = new();
+    private readonly BackendScript _backend;
     private readonly FlakyCounters _flaky = new();
     private readonly RateLimitWindows _rateLimits = new();
     private readonly LroStore _operations = new();
@@ -40,6 +41,7 @@ public sealed class ApimSimulator : IAsyncDisposable
         Options = options;
         ServerCertificate = serverCertificate;
         _addresses = new SimulatorAddresses(options);
+        _backend = new BackendScript(options.TimeProvider);
         _issuer = new AccessTokenIssuer(options, _addresses, _signer);
         _managedIdentity = new ManagedIdentityEndpoint(options, _issuer);
         _app = Build(options, serverCertificate);
@@ -50,8 +52,10 @@ public sealed class ApimSimulator : IAsyncDisposable
             options,
             _traffic,
             new JwtValidationPolicy(options, _addresses, _signer, _issuer),
+            _backend,
             new DemoApi(
                 _items,
+                _backend,
                 new FaultEndpoints(options, _flaky, _rateLimits),
                 new LroEndpoints(options, _operations),
                 new JobEndpoints(options)));
@@ -173,13 +177,25 @@ public sealed class ApimSimulator : IAsyncDisposable
     /// <summary>Token requests wait (counted on arrival) until every handle returned here is disposed.</summary>
     public IDisposable HoldTokenResponses() => _tokenScript.Hold();
 
+    /// <summary>Demo API requests that passed the gateway wait (counted on arrival) until every handle returned here is disposed.</summary>
+    public IDisposable HoldApiResponses() => _backend.Hold();
+
     /// <summary>
-    /// Clears counters, recorded requests, flaky counters, rate-limit windows, long-running operations, token faults and
-    /// holds, and reseeds the items.
+    /// GET /items and /items/{id} answer 503 for <paramref name="duration"/> (on <see cref="SimulatorOptions.TimeProvider"/>), or
+    /// until <see cref="EndItemsOutage"/> when null. Over HTTP: <c>GET /demo/faults/outage?seconds=N</c>.
+    /// </summary>
+    public DateTimeOffset StartItemsOutage(TimeSpan? duration = null) => _backend.StartItemsOutage(duration);
+
+    public void EndItemsOutage() => _backend.EndItemsOutage();
+
+    /// <summary>
+    /// Clears counters, recorded requests, flaky counters, rate-limit windows, long-running operations, token faults,
+    /// holds and the items outage, and reseeds the items.
     /// </summary>
     public void Reset()
     {
         _tokenScript.Reset();
+        _backend.Reset();
         _traffic.Reset();
         _flaky.Reset();
         _rateLimits.Reset();
@@ -197,6 +213,7 @@ public sealed class ApimSimulator : IAsyncDisposable
         // Release requests parked in holds or slow faults first, so shutdown does not wait for a clock that may be fake.
         await _stopping.CancelAsync();
         _tokenScript.Reset();
+        _backend.Reset();
         if (_started)
         {
             await _app.StopAsync(CancellationToken.None);

@@ -34,13 +34,17 @@ public static class SimulatorUpstream
 
     /// <summary>
     /// The <c>demo</c> upstream of the tour (<c>--demo</c>, and <c>func start</c> through <see cref="FunctionsLocalSettings"/>):
-    /// the demo API's paths, and a budget short enough that the slow-upstream stop answers in seconds.
+    /// the demo API's paths, a budget short enough that the slow-upstream stop answers in seconds, and the item reads cached.
     /// </summary>
     public static Dictionary<string, string?> DemoSettings(ApimSimulator simulator)
     {
         var settings = Settings(simulator, DemoUpstream, "/items", "/faults", "/echo", "/jobs", "/lro");
         settings[$"Intermediary:Upstreams:{DemoUpstream}:Resilience:AttemptTimeout"] = "00:00:04";
         settings[$"Intermediary:Upstreams:{DemoUpstream}:Resilience:TotalTimeout"] = "00:00:15";
+        // The list a gallery loads: bursts share one request, answers are kept 10 s, and stand in for 5 minutes of outage.
+        settings[$"Intermediary:Upstreams:{DemoUpstream}:Cache:Paths:0"] = "/items";
+        settings[$"Intermediary:Upstreams:{DemoUpstream}:Cache:Ttl"] = "00:00:10";
+        settings[$"Intermediary:Upstreams:{DemoUpstream}:Cache:StaleIfError"] = "00:05:00";
         return settings;
     }
 

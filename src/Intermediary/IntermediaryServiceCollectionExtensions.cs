@@ -1,4 +1,5 @@
 using System.Net;
+using Intermediary.Caching;
 using Intermediary.Configuration;
 using Intermediary.Diagnostics;
 using Intermediary.Endpoints;
@@ -112,6 +113,7 @@ public static class IntermediaryServiceCollectionExtensions
         services.TryAddSingleton<ResponseBuffers>();
         services.TryAddSingleton(Jitter.Shared);
         services.TryAddSingleton<UpstreamClient>();
+        services.TryAddSingleton<CallCache>();
         return services;
     }
 
@@ -152,7 +154,7 @@ public static class IntermediaryServiceCollectionExtensions
         services.TryAddSingleton<RequestIntake>();
         services.TryAddSingleton(sp => new CallHandler(
             sp.GetRequiredService<RequestIntake>(),
-            sp.GetRequiredService<UpstreamClient>(),
+            sp.GetRequiredService<CallCache>(),
             sp.GetRequiredService<ILogger<CallHandler>>()));
         // Readiness: one standard health check per configured upstream, known once the options are bound.
         services.AddHealthChecks();

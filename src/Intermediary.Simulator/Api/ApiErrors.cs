@@ -14,6 +14,9 @@ internal static class ApiErrors
     public static Task NotFoundAsync(HttpContext context, string code, string message) =>
         WriteAsync(context, StatusCodes.Status404NotFound, new AzureError(code, message, new AzureInnerError("NotFound")));
 
+    public static Task UnavailableAsync(HttpContext context, string message) =>
+        WriteAsync(context, StatusCodes.Status503ServiceUnavailable, new AzureError("ServiceUnavailable", message));
+
     private static Task WriteAsync(HttpContext context, int status, AzureError error) =>
         ApimResponses.WriteJsonAsync(context, status, new AzureErrorResponse(error), GatewayJsonContext.Literal.AzureErrorResponse);
 }

@@ -8,7 +8,7 @@ using Intermediary.Simulator.Lro;
 namespace Intermediary.Simulator.Api;
 
 /// <summary>The backend behind the gateway: items, echo, the scripted faults, long-running operations and jobs.</summary>
-internal sealed class DemoApi(ItemStore items, FaultEndpoints faults, LroEndpoints lro, JobEndpoints jobs)
+internal sealed class DemoApi(ItemStore items, BackendScript script, FaultEndpoints faults, LroEndpoints lro, JobEndpoints jobs)
 {
     private const string ValidationProblemType = "https://tools.ietf.org/html/rfc9110#section-15.5.1";
     private const string ValidationProblemTitle = "One or more validation errors occurred.";
@@ -19,15 +19,34 @@ internal sealed class DemoApi(ItemStore items, FaultEndpoints faults, LroEndpoin
         var segments = path.Trim('/').Split('/');
         return segments switch
         {
+            ["items", ..] when HttpMethods.IsGet(method) && script.ItemsDown => ItemsDownAsync,
             ["items"] when HttpMethods.IsGet(method) => ListItemsAsync,
             ["items"] when HttpMethods.IsPost(method) => CreateItemAsync,
             ["items", var id] when HttpMethods.IsGet(method) => context => GetItemAsync(context, id),
             ["echo", ..] => EchoAsync,
+            ["faults", "outage"] when HttpMethods.IsGet(method) => StartOutageAsync,
             ["faults", .. var rest] => faults.Match(method, rest),
             ["lro", .. var rest] => lro.Match(method, rest),
             ["jobs", .. var rest] => jobs.Match(method, rest),
             _ => null,
         };
+    }
+
+    private static Task ItemsDownAsync(HttpContext context) =>
+        ApiErrors.UnavailableAsync(context, "The item service is down for maintenance.");
+
+    /// <summary>GET /faults/outage?seconds=N (default 60): the item reads answer 503 for that long.</summary>
+    private Task StartOutageAsync(HttpContext context)
+    {
+        var text = context.Request.Query["seconds"].ToString();
+        if (!int.TryParse(text is { Length: > 0 } ? text : "60", System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            || seconds is < 1 or > 3600)
+        {
+            return ApiErrors.InvalidParameterAsync(context, "seconds must be a whole number from 1 to 3600.");
+        }
+
+        var until = script.StartItemsOutage(TimeSpan.FromSeconds(seconds));
+        return ApimResponses.WriteJsonAsync(context, StatusCodes.Status200OK, new OutageResult(until), GatewayJsonContext.Literal.OutageResult);
     }
 
     private Task ListItemsAsync(HttpContext context) =>
@@ -150,6 +169,12 @@ internal sealed class DemoApi(ItemStore items, FaultEndpoints faults, LroEndpoin
             request.QueryString.Value ?? string.Empty,
             request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             body);
+        if (request.Query["cacheControl"].ToString() is { Length: > 0 } cacheControl)
+        {
+            // What the answer says about caching it, for tests of a cache in front of this API.
+            context.Response.Headers.CacheControl = cacheControl;
+        }
+
         await ApimResponses.WriteJsonAsync(context, StatusCodes.Status200OK, echo, GatewayJsonContext.Literal.EchoResponse);
     }
 }

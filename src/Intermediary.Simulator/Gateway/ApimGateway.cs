@@ -12,6 +12,7 @@ internal sealed class ApimGateway(
     SimulatorOptions options,
     GatewayTraffic traffic,
     JwtValidationPolicy jwtPolicy,
+    BackendScript backend,
     DemoApi api)
 {
     public const string RequestIdHeader = "x-ms-request-id";
@@ -49,6 +50,7 @@ internal sealed class ApimGateway(
         traffic.EnterBackend();
         try
         {
+            await backend.WaitWhileHeldAsync(context.RequestAborted);
             await operation(context);
         }
         finally

@@ -19,6 +19,7 @@ namespace Intermediary.Simulator.Gateway;
 [JsonSerializable(typeof(EchoResponse))]
 [JsonSerializable(typeof(FlakyResult))]
 [JsonSerializable(typeof(SlowResult))]
+[JsonSerializable(typeof(OutageResult))]
 [JsonSerializable(typeof(RateLimitResult))]
 [JsonSerializable(typeof(LroStarted))]
 [JsonSerializable(typeof(LroStatus))]

@@ -38,6 +38,12 @@ public sealed class IntermediaryOptions
     public long MaxBufferedResponseBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>
+    /// Memory the response cache may hold in each instance, across all upstreams (measured as the kept envelopes'
+    /// JSON); the least recently used answers are dropped beyond it. <value>The default is 64 MiB.</value>
+    /// </summary>
+    public long ResponseCacheBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
     /// Caller keys for hosts that check them themselves (the Server host): name → key, sent as
     /// <c>x-functions-key</c> or <c>?code=</c>. The Functions host uses its own function keys instead.
     /// </summary>

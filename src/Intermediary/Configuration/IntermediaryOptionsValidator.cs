@@ -34,6 +34,11 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
 
         ValidateJobs($"{root}:Jobs", options.Jobs, errors);
 
+        if (options.ResponseCacheBytes <= 0)
+        {
+            errors.Add($"{root}:ResponseCacheBytes must be greater than 0.");
+        }
+
         if (options.Upstreams.Values.Select(u => u.MaxResponseBodyBytes).DefaultIfEmpty(0).Max() is var largest && options.MaxBufferedResponseBytes < largest)
         {
             errors.Add($"{root}:MaxBufferedResponseBytes must be at least the largest MaxResponseBodyBytes of any upstream ({largest}).");
@@ -96,6 +101,36 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
         if (upstream.MaxResponseBodyBytes <= 0)
         {
             errors.Add($"{prefix}:MaxResponseBodyBytes must be greater than 0.");
+        }
+
+        ValidateCache($"{prefix}:Cache", upstream, errors);
+    }
+
+    private static void ValidateCache(string prefix, UpstreamOptions upstream, List<string> errors)
+    {
+        var cache = upstream.Cache;
+        for (var i = 0; i < cache.Paths.Count; i++)
+        {
+            if (!RequestPath.IsValidAllowedPrefix(cache.Paths[i]))
+            {
+                errors.Add($"{prefix}:Paths:{i} must start with '/' and contain no '..', '//', '\\', '%', '?' or '#'.");
+            }
+        }
+
+        // A connector gives up after about two minutes; an answer kept for hours belongs in the API's own cache.
+        if (cache.Ttl <= TimeSpan.Zero || cache.Ttl > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{prefix}:Ttl must be greater than 0 and at most 01:00:00.");
+        }
+
+        if (cache.StaleIfError < TimeSpan.Zero || cache.StaleIfError > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{prefix}:StaleIfError must be between 00:00:00 and 1.00:00:00.");
+        }
+
+        if (cache.MaxEntryBytes <= 0 || cache.MaxEntryBytes > upstream.MaxResponseBodyBytes)
+        {
+            errors.Add($"{prefix}:MaxEntryBytes must be greater than 0 and at most MaxResponseBodyBytes ({upstream.MaxResponseBodyBytes}).");
         }
     }
 

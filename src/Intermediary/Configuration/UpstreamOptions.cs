@@ -51,6 +51,9 @@ public sealed class UpstreamOptions
 
     /// <summary>Largest upstream response body read; a larger one becomes an <c>InvalidResponse</c> envelope.</summary>
     public long MaxResponseBodyBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>Coalescing, a short-lived cache and stale-if-error for safe reads; off until <see cref="CacheOptions.Paths"/> is set.</summary>
+    public CacheOptions Cache { get; set; } = new();
 }
 
 /// <summary>Which credential obtains the upstream's bearer token.</summary>

@@ -32,6 +32,7 @@ internal sealed class IntermediaryMetrics
     private readonly Counter<long> _jobs;
     private readonly Histogram<double> _jobDuration;
     private readonly Counter<long> _redactions;
+    private readonly Counter<long> _cacheAnswers;
 
     public IntermediaryMetrics(IMeterFactory meterFactory)
     {
@@ -42,6 +43,7 @@ internal sealed class IntermediaryMetrics
         _tokens = meter.CreateCounter<long>("intermediary.tokens.acquisitions", description: "Token lookups that reached MSAL or Azure.Identity (a token held for reuse is not one), by source: cache, identity_provider or failed.");
         _jobs = meter.CreateCounter<long>("intermediary.jobs.completed", description: "Jobs that reached a terminal status.");
         _jobDuration = meter.CreateHistogram<double>("intermediary.jobs.duration", unit: "ms", description: "Time from a job's creation to its completion.");
+        _cacheAnswers = meter.CreateCounter<long>("intermediary.cache.answers", description: "Calls answered through the response cache, by upstream and outcome: miss, hit, coalesced or stale.");
         _redactions = meter.CreateCounter<long>("intermediary.credentials.redacted", description: "The service's own credentials removed from upstream responses that echoed them, by upstream.");
     }
 
@@ -58,6 +60,15 @@ internal sealed class IntermediaryMetrics
 
     public void CredentialsRedacted(string upstream, int count) =>
         _redactions.Add(count, new KeyValuePair<string, object?>("upstream", upstream));
+
+    public void CacheAnswered(string upstream, Caching.CacheOutcome outcome) =>
+        _cacheAnswers.Add(1, new KeyValuePair<string, object?>("upstream", upstream), new("outcome", outcome switch
+        {
+            Caching.CacheOutcome.Hit => "hit",
+            Caching.CacheOutcome.Coalesced => "coalesced",
+            Caching.CacheOutcome.Stale => "stale",
+            _ => "miss",
+        }));
 
     public void JobCompleted(string status, EnvelopeCode code, TimeSpan sinceCreated)
     {

@@ -1,21 +1,22 @@
+using Intermediary.Caching;
 using Intermediary.Envelopes;
-using Intermediary.Upstream;
+using Intermediary.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Intermediary.Endpoints;
 
-/// <summary><c>ANY /api/call/{upstream}/{**path}</c>: validate, forward through the upstream client, answer with an envelope.</summary>
+/// <summary><c>ANY /api/call/{upstream}/{**path}</c>: validate, forward (through the response cache where configured), answer with an envelope.</summary>
 public sealed class CallHandler
 {
     private readonly RequestIntake _intake;
-    private readonly UpstreamClient _client;
+    private readonly CallCache _calls;
     private readonly ILogger<CallHandler> _logger;
 
-    internal CallHandler(RequestIntake intake, UpstreamClient client, ILogger<CallHandler> logger)
+    internal CallHandler(RequestIntake intake, CallCache calls, ILogger<CallHandler> logger)
     {
         _intake = intake;
-        _client = client;
+        _calls = calls;
         _logger = logger;
     }
 
@@ -28,7 +29,7 @@ public sealed class CallHandler
     {
         var intake = await _intake.FromHttpAsync(context, upstream, path, context.Request.Method);
         var envelope = intake.Request is { } request
-            ? (await _client.SendAsync(request, budget: null, context.RequestAborted)).Envelope
+            ? await _calls.SendAsync(request, CallerKeys.Offered(context.Request), context.RequestAborted)
             : intake.Rejection!;
         return new EnvelopeResult(envelope);
     }

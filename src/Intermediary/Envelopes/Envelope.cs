@@ -24,6 +24,9 @@ public sealed record Envelope
     public UpstreamDetails? Upstream { get; init; }
     public JobDetails? Job { get; init; }
 
+    /// <summary>How the response cache answered: null when the call did not go through it (see <see cref="CacheDetails"/>).</summary>
+    public CacheDetails? Cache { get; init; }
+
     /// <summary>A failure decided by the service itself (validation, auth, routing), not by an upstream.</summary>
     public static Envelope Failure(EnvelopeCode code, string message, EnvelopeSource source = EnvelopeSource.Intermediary) => new()
     {
@@ -47,3 +50,11 @@ public sealed record JobDetails(
     DateTimeOffset? UpdatedAt,
     DateTimeOffset? CompletedAt,
     DateTimeOffset? ExpiresAt);
+
+/// <summary>
+/// How a cacheable call was answered. <paramref name="Hit"/>: from a kept answer, without asking the upstream.
+/// <paramref name="Coalesced"/>: shared with an identical call in flight at the same time. <paramref name="Stale"/>: the
+/// upstream failed and a kept answer older than its time to live stood in. <paramref name="AgeSeconds"/>: how old the
+/// data is (0 for a fresh upstream answer).
+/// </summary>
+public sealed record CacheDetails(bool Hit, bool Coalesced, bool Stale, int AgeSeconds);

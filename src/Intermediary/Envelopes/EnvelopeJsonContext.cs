@@ -97,6 +97,8 @@ public static class EnvelopeJson
         JsonSerializer.Serialize(writer, envelope.Upstream, s_relaxed.Value.UpstreamDetails);
         writer.WritePropertyName(s_job);
         JsonSerializer.Serialize(writer, envelope.Job, s_relaxed.Value.JobDetails);
+        writer.WritePropertyName(s_cache);
+        JsonSerializer.Serialize(writer, envelope.Cache, s_relaxed.Value.CacheDetails);
         writer.WriteEndObject();
     }
 
@@ -151,4 +153,5 @@ public static class EnvelopeJson
     private static readonly JsonEncodedText s_data = JsonEncodedText.Encode("data");
     private static readonly JsonEncodedText s_upstream = JsonEncodedText.Encode("upstream");
     private static readonly JsonEncodedText s_job = JsonEncodedText.Encode("job");
+    private static readonly JsonEncodedText s_cache = JsonEncodedText.Encode("cache");
 }

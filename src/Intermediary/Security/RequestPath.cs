@@ -109,7 +109,8 @@ internal static class RequestPath
         return new Uri(basePath + escaped + (string.IsNullOrEmpty(query) ? "" : query));
     }
 
-    private static bool IsUnder(string path, string prefix)
+    /// <summary>Whether a checked path is under an allowlist-style prefix (segment-aware; <c>/</c> covers everything).</summary>
+    public static bool IsUnder(string path, string prefix)
     {
         if (prefix == "/")
         {

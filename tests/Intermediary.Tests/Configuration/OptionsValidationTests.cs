@@ -22,6 +22,17 @@ public sealed class OptionsValidationTests
     [Fact]
     public void A_complete_configuration_is_valid() => Assert.Empty(Errors(s_valid));
 
+    [Fact]
+    public void A_configured_cache_at_its_limits_is_valid() => Assert.Empty(Errors(new Dictionary<string, string?>(s_valid)
+    {
+        ["Intermediary:Upstreams:orders:Cache:Paths:0"] = "/orders/catalog",
+        ["Intermediary:Upstreams:orders:Cache:Paths:1"] = "/",
+        ["Intermediary:Upstreams:orders:Cache:Ttl"] = "01:00:00",
+        ["Intermediary:Upstreams:orders:Cache:StaleIfError"] = "1.00:00:00",
+        ["Intermediary:Upstreams:orders:Cache:MaxEntryBytes"] = "10485760",
+        ["Intermediary:Upstreams:orders:Cache:VaryByCaller"] = "true",
+    }));
+
     [Theory]
     [InlineData("Intermediary:Upstreams:orders:BaseUrl")]
     [InlineData("Intermediary:Upstreams:orders:ClientSecret")]
@@ -47,6 +58,15 @@ public sealed class OptionsValidationTests
     [InlineData("Intermediary:Upstreams:orders:Resilience:AttemptTimeout", "00:05:00")]
     [InlineData("Intermediary:Upstreams:orders:Resilience:MaxRetries", "50")]
     [InlineData("Intermediary:Upstreams:orders:AuthorityHost", "http://login.example/")]
+    [InlineData("Intermediary:Upstreams:orders:Cache:Paths:0", "orders")]
+    [InlineData("Intermediary:Upstreams:orders:Cache:Paths:0", "/orders/%2e%2e")]
+    [InlineData("Intermediary:Upstreams:orders:Cache:Ttl", "00:00:00")]
+    [InlineData("Intermediary:Upstreams:orders:Cache:Ttl", "02:00:00")]
+    [InlineData("Intermediary:Upstreams:orders:Cache:StaleIfError", "-00:00:01")]
+    [InlineData("Intermediary:Upstreams:orders:Cache:StaleIfError", "2.00:00:00")]
+    [InlineData("Intermediary:Upstreams:orders:Cache:MaxEntryBytes", "0")]
+    [InlineData("Intermediary:Upstreams:orders:Cache:MaxEntryBytes", "20971520")]
+    [InlineData("Intermediary:ResponseCacheBytes", "0")]
     public void An_unsafe_or_inconsistent_value_is_named_by_its_key(string key, string value)
     {
         var settings = new Dictionary<string, string?>(s_valid) { [key] = value };

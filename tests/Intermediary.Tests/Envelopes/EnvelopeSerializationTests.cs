@@ -8,7 +8,7 @@ public sealed class EnvelopeSerializationTests
     private static readonly string[] s_contractFields =
     [
         "ok", "status", "code", "message", "source", "retryable", "retryAfterSeconds", "attempts", "durationMs",
-        "correlationId", "data", "upstream", "job",
+        "correlationId", "data", "upstream", "job", "cache",
     ];
 
     [Fact]
@@ -21,6 +21,7 @@ public sealed class EnvelopeSerializationTests
         Assert.Equal(JsonValueKind.Null, json.GetProperty("data").ValueKind);
         Assert.Equal(JsonValueKind.Null, json.GetProperty("upstream").ValueKind);
         Assert.Equal(JsonValueKind.Null, json.GetProperty("retryAfterSeconds").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("cache").ValueKind);
     }
 
     [Fact]
@@ -52,18 +53,20 @@ public sealed class EnvelopeSerializationTests
     }
 
     [Fact]
-    public void Upstream_and_job_objects_have_all_their_fields()
+    public void Upstream_job_and_cache_objects_have_all_their_fields()
     {
         var envelope = Envelope.Failure(EnvelopeCode.UpstreamError, "x") with
         {
             Upstream = new UpstreamDetails(500, null, null, null, null),
             Job = new JobDetails(null, null, null, null, null, null, null),
+            Cache = new CacheDetails(true, false, true, 42),
         };
 
         var json = Serialize(envelope);
 
         Assert.Equal(["status", "contentType", "code", "message", "requestId"], json.GetProperty("upstream").EnumerateObject().Select(p => p.Name));
         Assert.Equal(["id", "status", "statusUrl", "createdAt", "updatedAt", "completedAt", "expiresAt"], json.GetProperty("job").EnumerateObject().Select(p => p.Name));
+        Assert.Equal("""{"hit":true,"coalesced":false,"stale":true,"ageSeconds":42}""", json.GetProperty("cache").GetRawText());
     }
 
     [Theory]

@@ -93,12 +93,15 @@ public sealed class EnvelopeWriterTests
             CorrelationId = "order-42",
             Upstream = new UpstreamDetails(429, "application/json", "RateLimited", "Rate limit is exceeded.", "req-1"),
             Job = new JobDetails("j1", "running", "https://example.invalid/api/jobs/j1", s_created, s_created.AddSeconds(1), null, s_created.AddHours(24)),
+            Cache = new CacheDetails(Hit: true, Coalesced: false, Stale: true, AgeSeconds: 301),
         };
 
         AssertSame(full);
         AssertSame(full with { RetryAfterSeconds = null, Upstream = new UpstreamDetails(null, null, null, null, null) });
         AssertSame(full with { Job = new JobDetails(null, null, null, null, null, null, null), Retryable = false });
         AssertSame(full with { Job = full.Job! with { CreatedAt = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.FromHours(5.5)) } });
+        AssertSame(full with { Cache = new CacheDetails(Hit: false, Coalesced: true, Stale: false, AgeSeconds: 0) });
+        AssertSame(full with { Cache = null });
     }
 
     [Fact]

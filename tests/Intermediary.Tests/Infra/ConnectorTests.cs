@@ -48,6 +48,7 @@ public sealed class ConnectorTests : IAsyncLifetime
             {
                 Upstream = new UpstreamDetails(1, "", "", "", ""),
                 Job = new JobDetails("", "", "", null, null, null, null),
+                Cache = new CacheDetails(false, false, false, 0),
             },
             EnvelopeJsonContext.Default.Envelope);
 
@@ -57,6 +58,8 @@ public sealed class ConnectorTests : IAsyncLifetime
         var job = Assert.Single(schema.Properties["job"].AllOf!);
         Assert.Equal(Names(serialized.GetProperty("upstream")), upstream.Properties!.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(Names(serialized.GetProperty("job")), job.Properties!.Keys.Order(StringComparer.Ordinal));
+        var cache = Assert.Single(schema.Properties["cache"].AllOf!);
+        Assert.Equal(Names(serialized.GetProperty("cache")), cache.Properties!.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(Enum.GetNames<EnvelopeCode>().Order(StringComparer.Ordinal), schema.Properties["code"].Enum!.Select(Value).Order(StringComparer.Ordinal));
         Assert.Equal(Enum.GetValues<JobStatus>().Select(s => s.ToWire()).Order(StringComparer.Ordinal),
             job.Properties["status"].Enum!.Select(Value).Order(StringComparer.Ordinal));

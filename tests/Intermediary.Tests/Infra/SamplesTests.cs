@@ -22,6 +22,8 @@ public sealed partial class SamplesTests
         Assert.True(used.IsSubsetOf(s_fields), "Not envelope fields: " + string.Join(", ", used.Except(s_fields)));
         Assert.Contains("retryAfterSeconds", used);
         Assert.Contains("job", used);
+        Assert.Contains("stale", used);
+        Assert.Contains("ageSeconds", used);
     }
 
     [Fact]
@@ -46,15 +48,17 @@ public sealed partial class SamplesTests
             {
                 Upstream = new UpstreamDetails(1, "", "", "", ""),
                 Job = new JobDetails("", "", "", null, null, null, null),
+                Cache = new CacheDetails(false, false, false, 0),
             },
             EnvelopeJsonContext.Default.Envelope);
         var names = envelope.EnumerateObject().Select(p => p.Name)
             .Concat(envelope.GetProperty("upstream").EnumerateObject().Select(p => p.Name))
-            .Concat(envelope.GetProperty("job").EnumerateObject().Select(p => p.Name));
+            .Concat(envelope.GetProperty("job").EnumerateObject().Select(p => p.Name))
+            .Concat(envelope.GetProperty("cache").EnumerateObject().Select(p => p.Name));
         return [.. names, "id", "name", "price"];
     }
 
-    [GeneratedRegex(@"[A-Za-z_)\]]\.([a-z][A-Za-z0-9]*)\b")]
+    [GeneratedRegex(@"(?<=[A-Za-z_)\]])\.([a-z][A-Za-z0-9]*)\b")]
     private static partial Regex FieldAccess();
 
     [GeneratedRegex(@"body\('[^']+'\)((?:\?\['[A-Za-z0-9_]+'\])+)")]

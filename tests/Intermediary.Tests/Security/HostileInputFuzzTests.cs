@@ -29,7 +29,7 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
     private static readonly string[] s_allowed = ["/items", "/echo", "/faults/status", "/faults/html", "/faults/text", "/faults/invalid-json", "/faults/empty"];
     private static readonly int[] s_bareRejects = [400, 408, 413, 414, 431, 505];
     private static readonly string[] s_envelopeFields =
-        ["ok", "status", "code", "message", "source", "retryable", "retryAfterSeconds", "attempts", "durationMs", "correlationId", "data", "upstream", "job"];
+        ["ok", "status", "code", "message", "source", "retryable", "retryAfterSeconds", "attempts", "durationMs", "correlationId", "data", "upstream", "job", "cache"];
 
     private ApimSimulator _simulator = null!;
     private IntermediaryHost _host = null!;
