@@ -15,6 +15,12 @@ using Microsoft.Extensions.Logging;
 // Usage: dotnet run -c Release --project bench/Intermediary.Bench -- [requests=20000] [concurrency=64]
 //        dotnet run -c Release --project bench/Intermediary.Bench -- hosts [requests=5000] [concurrency=32] [rounds=4]
 //        dotnet run -c Release --project bench/Intermediary.Bench -- proxies [--rounds 6] [--duration 10] [--connections 64]   (bench/run.sh)
+//        dotnet run -c Release --project bench/Intermediary.Bench -- burst [--callers 200] [--duration 60] [--every 3] [--limit 150] [--window 10]
+if (args.FirstOrDefault() == "burst")
+{
+    return await Intermediary.Bench.CanvasBurst.RunAsync(args[1..]);
+}
+
 if (args.FirstOrDefault() == "proxies")
 {
     return await Intermediary.Bench.ProxyComparison.RunAsync(args[1..]);

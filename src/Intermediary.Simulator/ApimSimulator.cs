@@ -53,6 +53,7 @@ public sealed class ApimSimulator : IAsyncDisposable
             _traffic,
             new JwtValidationPolicy(options, _addresses, _signer, _issuer),
             _backend,
+            _rateLimits,
             new DemoApi(
                 _items,
                 _backend,

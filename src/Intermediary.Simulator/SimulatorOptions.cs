@@ -47,6 +47,13 @@ public sealed class SimulatorOptions
     /// <summary>Calls allowed per <see cref="RateLimitPeriod"/> per subscription key on /faults/ratelimit.</summary>
     public int RateLimitCalls { get; set; } = 3;
 
+    /// <summary>
+    /// When set, APIM's rate-limit policy over the whole demo API (as at product scope): this many calls per
+    /// <see cref="RateLimitPeriod"/> per subscription key, every operation counted; the rest get APIM's 429 with
+    /// Retry-After. Null (the default): no limit.
+    /// </summary>
+    public int? ApiRateLimitCalls { get; set; }
+
     /// <summary>Fixed rate-limit window, starting at the first call of a window.</summary>
     public TimeSpan RateLimitPeriod { get; set; } = TimeSpan.FromSeconds(60);
 

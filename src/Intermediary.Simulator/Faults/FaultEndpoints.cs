@@ -130,12 +130,7 @@ internal sealed class FaultEndpoints(SimulatorOptions options, FlakyCounters fla
                 GatewayJsonContext.Literal.RateLimitResult);
         }
 
-        var retryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
-        context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        return ApimResponses.WriteErrorAsync(
-            context,
-            StatusCodes.Status429TooManyRequests,
-            $"Rate limit is exceeded. Try again in {retryAfter} seconds.");
+        return ApimResponses.WriteRateLimitedAsync(context, decision.RetryAfter);
     }
 
     // APIM's quota-by-key with a daily renewal period: the quota comes back at the next UTC midnight.

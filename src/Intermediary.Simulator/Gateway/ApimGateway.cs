@@ -13,6 +13,7 @@ internal sealed class ApimGateway(
     GatewayTraffic traffic,
     JwtValidationPolicy jwtPolicy,
     BackendScript backend,
+    Faults.RateLimitWindows rateLimits,
     DemoApi api)
 {
     public const string RequestIdHeader = "x-ms-request-id";
@@ -44,6 +45,17 @@ internal sealed class ApimGateway(
             context.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer error=\"invalid_token\"";
             await ApimResponses.WriteErrorAsync(context, StatusCodes.Status401Unauthorized, jwtRejection);
             return;
+        }
+
+        if (options.ApiRateLimitCalls is { } limit)
+        {
+            var key = SubscriptionKey.Read(context.Request) ?? string.Empty;
+            var decision = rateLimits.Acquire("api|" + key, options.TimeProvider.GetUtcNow(), limit, options.RateLimitPeriod);
+            if (!decision.Allowed)
+            {
+                await ApimResponses.WriteRateLimitedAsync(context, decision.RetryAfter);
+                return;
+            }
         }
 
         traffic.RecordApiRequest(context.Request, apiPath);

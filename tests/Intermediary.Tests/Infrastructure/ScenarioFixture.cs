@@ -34,7 +34,8 @@ public abstract class ScenarioFixture : IAsyncLifetime
     {
         var settings = SimulatorUpstream.Settings(simulator, "demo", "/items", "/faults", "/echo", "/jobs", "/lro");
         foreach (var (key, value) in SimulatorUpstream.Settings(simulator, "tight", "/faults")
-            .Concat(SimulatorUpstream.Settings(simulator, "hasty", "/faults")))
+            .Concat(SimulatorUpstream.Settings(simulator, "hasty", "/faults"))
+            .Concat(SimulatorUpstream.Settings(simulator, "cached", "/items")))
         {
             settings[key] = value;
         }
@@ -51,6 +52,8 @@ public abstract class ScenarioFixture : IAsyncLifetime
         settings["Intermediary:Upstreams:tight:Resilience:TotalTimeout"] = "00:00:30";
         settings["Intermediary:Upstreams:hasty:Resilience:AttemptTimeout"] = "00:00:01";
         settings["Intermediary:Upstreams:hasty:Resilience:TotalTimeout"] = "00:00:03";
+        settings["Intermediary:Upstreams:cached:Cache:Paths:0"] = "/items";
+        settings["Intermediary:Upstreams:cached:Cache:Ttl"] = "00:01:00";
         return settings;
     }
 }

@@ -18,6 +18,8 @@ public abstract class HostScenarios(ScenarioFixture fixture)
 
     private static string Key() => Guid.NewGuid().ToString("N");
 
+    private static bool Cached(IntermediaryHost.Response response, string flag) => response.Envelope.GetProperty("cache").GetProperty(flag).GetBoolean();
+
     [Fact]
     public async Task Success_returns_the_api_json_as_data()
     {
@@ -31,6 +33,26 @@ public abstract class HostScenarios(ScenarioFixture fixture)
         Assert.Equal(JsonValueKind.Array, response.Data.ValueKind);
         Assert.Equal(200, response.Upstream.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrEmpty(response.Upstream.GetProperty("requestId").GetString()));
+    }
+
+    [Fact]
+    public async Task Identical_reads_of_a_cached_path_share_one_upstream_request()
+    {
+        var marker = Key();
+        var path = $"api/call/cached/items?scenario={marker}";
+
+        var burst = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Host.CallAsync(HttpMethod.Get, path)));
+        var later = await Get(path);
+        var uncached = await Get($"api/call/demo/items?scenario={marker}");
+
+        // Callers that arrived while the request was in flight shared it; later ones got the kept answer.
+        Assert.All(burst, r => Assert.True(r.Ok, r.ToString()));
+        Assert.Single(burst, r => !Cached(r, "hit") && !Cached(r, "coalesced"));
+        Assert.Single(burst.Select(r => r.Data.GetRawText()).Distinct());
+        Assert.True(Cached(later, "hit"));
+        Assert.Equal(0, later.Attempts);
+        Assert.Equal(JsonValueKind.Null, uncached.Envelope.GetProperty("cache").ValueKind);
+        Assert.Equal(2, fixture.Simulator.Requests.Count(r => r.PathAndQuery.Contains(marker, StringComparison.Ordinal)));
     }
 
     [Fact]
