@@ -242,6 +242,61 @@ public sealed class CallCacheTests : IAsyncLifetime
         Assert.All(answers.GetMeasurementSnapshot(), m => Assert.Equal("demo", m.Tags["upstream"]));
     }
 
+    [Fact]
+    public async Task The_demo_configuration_shows_a_hit_and_a_stale_answer_during_a_scripted_outage()
+    {
+        var clock = new TestClock();
+        await using var simulator = await ApimSimulator.StartAsync(new SimulatorOptions { TimeProvider = clock });
+        // The demo's cache settings as shipped; its short attempt timeout is left out, because the test clock's pump
+        // advances every timer under 10 s as if it were a backoff.
+        var demo = SimulatorUpstream.DemoSettings(simulator).Where(s => !s.Key.Contains(":Resilience:", StringComparison.Ordinal)).ToDictionary();
+        await using var host = await IntermediaryHost.StartAsync(simulator, demo, clock);
+
+        var first = await host.GetAsync("api/call/demo/items");
+        var again = await host.GetAsync("api/call/demo/items");
+        var outage = await host.GetAsync("api/call/demo/faults/outage?seconds=60");
+        clock.Advance(TimeSpan.FromSeconds(11));
+        var stale = await host.GetAsync("api/call/demo/items");
+        clock.Advance(TimeSpan.FromSeconds(60));
+        var recovered = await host.GetAsync("api/call/demo/items");
+
+        Assert.True(first.Ok, first.Body);
+        Assert.False(Cache(first).Hit);
+        Assert.True(Cache(again).Hit, again.Body);
+        Assert.True(outage.Ok, outage.Body);
+        Assert.Equal(JsonValueKind.Null, outage.Envelope.GetProperty("cache").ValueKind);
+        Assert.True(stale.Ok, stale.Body);
+        Assert.Equal(new CacheView(true, false, true, 11), Cache(stale));
+        Assert.True(recovered.Ok, recovered.Body);
+        Assert.Equal(new CacheView(false, false, false, 0), Cache(recovered));
+    }
+
+    [Fact]
+    public async Task Kept_answers_do_not_spend_the_subscriptions_rate_limit()
+    {
+        await using var simulator = await ApimSimulator.StartAsync(new SimulatorOptions { ApiRateLimitCalls = 2 });
+        await using var host = await IntermediaryHost.StartAsync(simulator, new()
+        {
+            ["Intermediary:Upstreams:demo:Cache:Paths:0"] = "/items",
+            ["Intermediary:Upstreams:demo:Resilience:MaxRetries"] = "0",
+        });
+
+        var sameList = new List<IntermediaryHost.Response>();
+        for (var i = 0; i < 10; i++)
+        {
+            sameList.Add(await host.GetAsync("api/call/demo/items?list=open"));
+        }
+
+        var secondList = await host.GetAsync("api/call/demo/items?list=mine");
+        var thirdList = await host.GetAsync("api/call/demo/items?list=recent");
+
+        Assert.All(sameList, r => Assert.True(r.Ok, r.Body));
+        Assert.True(secondList.Ok, secondList.Body);
+        Assert.Equal("RateLimited", thirdList.Code);
+        Assert.Equal("gateway", thirdList.Source);
+        Assert.Equal(2, simulator.CountApiRequests("/items"));
+    }
+
     private static void AsSecondCaller(HttpRequestMessage request)
     {
         request.Headers.Remove("x-functions-key");
