@@ -58,13 +58,14 @@ public sealed class CredentialEchoesTests
     public void Credential_header_echoes_are_removed_even_when_the_value_is_not_ours()
     {
         // A token this call did not send (e.g. one from an earlier call) is still a credential.
-        var (redacted, count) = Redact("""{"headers":{"authorization":["Bearer some-other-token-value"],"OCP-APIM-SUBSCRIPTION-KEY":"other-key-value"}}""");
+        var (redacted, count) = Redact("""{"headers":{"authorization":["Bearer some-other-token-value"],"OCP-APIM-SUBSCRIPTION-KEY":"other-key-value","Proxy-Authorization":"Basic cHJveHk6dXNlcg=="}}""");
 
-        Assert.Equal(2, count);
+        Assert.Equal(3, count);
         using var json = JsonDocument.Parse(redacted);
         var headers = json.RootElement.GetProperty("headers");
         Assert.Equal("[redacted]", headers.GetProperty("authorization")[0].GetString());
         Assert.Equal("[redacted]", headers.GetProperty("OCP-APIM-SUBSCRIPTION-KEY").GetString());
+        Assert.Equal("[redacted]", headers.GetProperty("Proxy-Authorization").GetString());
     }
 
     [Fact]

@@ -73,7 +73,24 @@ public sealed class LogRedactionTests
     [InlineData($"{FunctionKey} is the key that was used", "[redacted] is the key that was used")]
     public void A_secret_at_the_very_start_of_the_text_is_found(string text, string expected)
     {
+        var inner = new RecordingLogger();
+
+        new RedactingLogger(inner, s_redactor).Log(LogLevel.Information, default, text, null, static (s, _) => s);
+
+        Assert.True(s_redactor.MayContainSecret(text));
         Assert.Equal(expected, s_redactor.Redact(text));
+        Assert.Equal(expected, Assert.Single(inner.Entries).Message);
+    }
+
+    [Fact]
+    public void A_state_that_is_neither_text_nor_fields_is_judged_by_its_formatted_message()
+    {
+        var inner = new RecordingLogger();
+
+        new RedactingLogger(inner, s_redactor).Log(LogLevel.Information, default, 42, null, (_, _) => $"call /x?code={FunctionKey}");
+
+        Assert.Equal("call /x?code=[redacted]", Assert.Single(inner.Entries).Message);
+        Assert.Throws<ArgumentNullException>(() => s_redactor.Redact(null!));
     }
 
     [Fact]
