@@ -5,7 +5,7 @@
 
 targetScope = 'resourceGroup'
 
-import { jobSettings, resilienceSettings } from 'modules/types.bicep'
+import { cacheSettings, jobSettings, resilienceSettings } from 'modules/types.bicep'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Naming and placement
@@ -203,6 +203,22 @@ param resilienceCircuitBreakerSamplingDuration string = '00:00:30'
 
 @description('Intermediary:Upstreams:{name}:Resilience:CircuitBreakerBreakDuration.')
 param resilienceCircuitBreakerBreakDuration string = '00:00:15'
+
+@description('Intermediary:Upstreams:{name}:Cache:Paths — path prefixes whose reads go through the per-instance response cache (empty: none).')
+param cachePaths string[] = []
+
+@description('Intermediary:Upstreams:{name}:Cache:Ttl — how long a successful answer is served without asking again.')
+param cacheTtl string = '00:00:10'
+
+@description('Intermediary:Upstreams:{name}:Cache:StaleIfError — how long past Ttl a kept answer may stand in when the upstream fails.')
+param cacheStaleIfError string = '00:00:00'
+
+@description('Intermediary:Upstreams:{name}:Cache:VaryByCaller — keep each caller key\'s answers apart.')
+param cacheVaryByCaller bool = false
+
+@description('Intermediary:Upstreams:{name}:Cache:MaxEntryBytes — larger answers are not kept.')
+@minValue(1)
+param cacheMaxEntryBytes int = 262144
 
 // ---------------------------------------------------------------------------------------------------------------
 // Secrets: never in parameter files. Pass on the command line (-p upstreamClientSecret=...), from the environment
@@ -419,6 +435,14 @@ var jobs jobSettings = {
   visibilityTimeout: jobVisibilityTimeout
 }
 
+var cache cacheSettings = {
+  paths: cachePaths
+  ttl: cacheTtl
+  staleIfError: cacheStaleIfError
+  varyByCaller: cacheVaryByCaller
+  maxEntryBytes: cacheMaxEntryBytes
+}
+
 var resilience resilienceSettings = {
   totalTimeout: resilienceTotalTimeout
   attemptTimeout: resilienceAttemptTimeout
@@ -469,6 +493,7 @@ module functionApp 'modules/functionapp.bicep' = {
     federatedTokenAudience: federatedTokenAudience
     maxResponseBodyBytes: maxResponseBodyBytes
     resilience: resilience
+    cache: cache
     upstreamClientSecretUri: keyVault.outputs.upstreamClientSecretUri
     upstreamCertificateSecretUri: '${keyVault.outputs.vaultUri}secrets/${upstreamCertificateName}'
     apimSubscriptionKeyUri: keyVault.outputs.apimSubscriptionKeyUri

@@ -1,7 +1,7 @@
 // Flex Consumption plan + the Intermediary function app (.NET isolated worker, Functions runtime v4) running as the
 // user-assigned identity, with every app setting the app reads (local.settings.sample.json).
 
-import { jobSettings, resilienceSettings, credentialType } from 'types.bicep'
+import { cacheSettings, jobSettings, resilienceSettings, credentialType } from 'types.bicep'
 
 @description('Azure region of the plan and the app (must offer Flex Consumption).')
 param location string
@@ -120,6 +120,9 @@ param maxResponseBodyBytes int
 @description('Intermediary:Upstreams:{name}:Resilience:* tuning.')
 param resilience resilienceSettings
 
+@description('Intermediary:Upstreams:{name}:Cache:* — the response cache for safe reads.')
+param cache cacheSettings
+
 @description('Versionless Key Vault URI of the upstream client secret (used when credential is ClientSecret).')
 param upstreamClientSecretUri string
 
@@ -171,6 +174,8 @@ var intermediarySettings = [
   { name: 'Intermediary__MaxBufferedResponseBytes', value: '268435456' }
   { name: 'Intermediary__MaxRequestTargetLength', value: '8000' }
   { name: 'Intermediary__MaxRequestHeadersBytes', value: '32768' }
+  // The response cache's memory per instance (64 MiB); it holds nothing unless the upstream names cached paths.
+  { name: 'Intermediary__ResponseCacheBytes', value: '67108864' }
 
   // Jobs: Azure Storage through the managed identity (service URIs + client id, no connection string).
   { name: 'Intermediary__Jobs__Store', value: 'AzureStorage' }
@@ -245,6 +250,10 @@ var intermediarySettings = [
     name: 'Intermediary__Upstreams__${upstreamName}__Resilience__CircuitBreakerBreakDuration'
     value: resilience.circuitBreakerBreakDuration
   }
+  { name: 'Intermediary__Upstreams__${upstreamName}__Cache__Ttl', value: cache.ttl }
+  { name: 'Intermediary__Upstreams__${upstreamName}__Cache__StaleIfError', value: cache.staleIfError }
+  { name: 'Intermediary__Upstreams__${upstreamName}__Cache__VaryByCaller', value: string(cache.varyByCaller) }
+  { name: 'Intermediary__Upstreams__${upstreamName}__Cache__MaxEntryBytes', value: string(cache.maxEntryBytes) }
 ]
 
 // List-valued settings become indexed keys (…__0, …__1, …). The first entries are written out; longer lists
@@ -275,7 +284,15 @@ var forwardedHeaderSettings = concat(
   )
 )
 
-var appSettings = concat(hostSettings, intermediarySettings, allowedPathSettings, forwardedHeaderSettings)
+var cachePathSettings = concat(
+  length(cache.paths) > 0 ? [{ name: 'Intermediary__Upstreams__${upstreamName}__Cache__Paths__0', value: cache.paths[0] }] : [],
+  map(
+    range(1, max(length(cache.paths) - 1, 0)),
+    i => { name: 'Intermediary__Upstreams__${upstreamName}__Cache__Paths__${i}', value: cache.paths[i] }
+  )
+)
+
+var appSettings = concat(hostSettings, intermediarySettings, allowedPathSettings, forwardedHeaderSettings, cachePathSettings)
 
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName

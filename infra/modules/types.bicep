@@ -21,6 +21,21 @@ type jobSettings = {
 }
 
 @export()
+@description('Intermediary:Upstreams:{name}:Cache:* (docs/operations.md "Response cache"); no paths: nothing is cached.')
+type cacheSettings = {
+  @description('Paths — path prefixes whose GET/HEAD calls go through the per-instance response cache.')
+  paths: string[]
+  @description('Ttl — how long a successful answer is served without asking again (at most 01:00:00).')
+  ttl: string
+  @description('StaleIfError — how long past Ttl a kept answer may stand in when the upstream fails.')
+  staleIfError: string
+  @description('VaryByCaller — keep each caller key\'s answers apart.')
+  varyByCaller: bool
+  @description('MaxEntryBytes — larger answers are not kept.')
+  maxEntryBytes: int
+}
+
+@export()
 @description('Intermediary:Upstreams:{name}:Resilience:* (README "Retries and the budget").')
 type resilienceSettings = {
   @description('TotalTimeout — the whole call, all attempts and waits.')

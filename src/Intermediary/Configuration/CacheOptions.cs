@@ -39,6 +39,9 @@ public sealed class CacheOptions
     /// </summary>
     public bool VaryByCaller { get; set; }
 
-    /// <summary>Largest answer body kept; larger answers are passed on but not kept. <value>The default is 256 KiB.</value></summary>
+    /// <summary>
+    /// Largest answer body kept; larger answers are passed on but not kept (<see cref="UpstreamOptions.MaxResponseBodyBytes"/>
+    /// applies first: a larger body never arrives). <value>The default is 256 KiB.</value>
+    /// </summary>
     public long MaxEntryBytes { get; set; } = DefaultMaxEntryBytes;
 }

@@ -103,12 +103,11 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
             errors.Add($"{prefix}:MaxResponseBodyBytes must be greater than 0.");
         }
 
-        ValidateCache($"{prefix}:Cache", upstream, errors);
+        ValidateCache($"{prefix}:Cache", upstream.Cache, errors);
     }
 
-    private static void ValidateCache(string prefix, UpstreamOptions upstream, List<string> errors)
+    private static void ValidateCache(string prefix, CacheOptions cache, List<string> errors)
     {
-        var cache = upstream.Cache;
         for (var i = 0; i < cache.Paths.Count; i++)
         {
             if (!RequestPath.IsValidAllowedPrefix(cache.Paths[i]))
@@ -128,9 +127,10 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
             errors.Add($"{prefix}:StaleIfError must be between 00:00:00 and 1.00:00:00.");
         }
 
-        if (cache.MaxEntryBytes <= 0 || cache.MaxEntryBytes > upstream.MaxResponseBodyBytes)
+        // Not checked against MaxResponseBodyBytes: a larger body never arrives, so the smaller of the two applies.
+        if (cache.MaxEntryBytes <= 0)
         {
-            errors.Add($"{prefix}:MaxEntryBytes must be greater than 0 and at most MaxResponseBodyBytes ({upstream.MaxResponseBodyBytes}).");
+            errors.Add($"{prefix}:MaxEntryBytes must be greater than 0.");
         }
     }
 

@@ -29,6 +29,8 @@ public sealed class OptionsValidationTests
         ["Intermediary:Upstreams:orders:Cache:Paths:1"] = "/",
         ["Intermediary:Upstreams:orders:Cache:Ttl"] = "01:00:00",
         ["Intermediary:Upstreams:orders:Cache:StaleIfError"] = "1.00:00:00",
+        // Larger than MaxResponseBodyBytes is allowed: the smaller applies (a larger body never arrives).
+        ["Intermediary:Upstreams:orders:MaxResponseBodyBytes"] = "100000",
         ["Intermediary:Upstreams:orders:Cache:MaxEntryBytes"] = "10485760",
         ["Intermediary:Upstreams:orders:Cache:VaryByCaller"] = "true",
     }));
@@ -65,7 +67,6 @@ public sealed class OptionsValidationTests
     [InlineData("Intermediary:Upstreams:orders:Cache:StaleIfError", "-00:00:01")]
     [InlineData("Intermediary:Upstreams:orders:Cache:StaleIfError", "2.00:00:00")]
     [InlineData("Intermediary:Upstreams:orders:Cache:MaxEntryBytes", "0")]
-    [InlineData("Intermediary:Upstreams:orders:Cache:MaxEntryBytes", "20971520")]
     [InlineData("Intermediary:ResponseCacheBytes", "0")]
     public void An_unsafe_or_inconsistent_value_is_named_by_its_key(string key, string value)
     {
