@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mutation testing of the core's decision code (Security/, Upstream/, Tokens/, Envelopes/) with Stryker.NET:
+# Mutation testing of the core's decision code (Security/, Upstream/, Tokens/, Envelopes/, Caching/) with Stryker.NET:
 # changes the code one small mutation at a time and checks that some test fails. Slow (tens of minutes on two
 # cores), so it is not part of ./test.sh. Writes artifacts/mutation/<time>/reports/mutation-report.{html,json}
 # and prints the score per file; docs/mutation-testing.md records the scores and the surviving mutants.
