@@ -39,7 +39,8 @@ public sealed class IntermediaryOptions
 
     /// <summary>
     /// Memory the response cache may hold in each instance, across all upstreams (measured as the kept envelopes'
-    /// JSON); the least recently used answers are dropped beyond it. <value>The default is 64 MiB.</value>
+    /// JSON). An answer that would go beyond it is not kept, and the cache then makes room, least recently used answers
+    /// first. <value>The default is 64 MiB.</value>
     /// </summary>
     public long ResponseCacheBytes { get; set; } = 64L * 1024 * 1024;
 

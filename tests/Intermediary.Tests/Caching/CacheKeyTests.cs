@@ -40,6 +40,8 @@ public sealed class CacheKeyTests
     {
         Assert.NotEqual(Key(path: "/items", query: "?a=1"), Key(path: "/items?a=1", query: null));
         Assert.NotEqual(Key(headers: [new("Accept", "x\nAccept-Language")]), Key(headers: [new("Accept", "x"), new("Accept-Language", "")]));
+        Assert.NotEqual(Key(query: "?accept&x"), Key(query: null, headers: [new("Accept", "x")]));
+        Assert.NotEqual(Key(headers: [new("Accept", "de")]), Key(headers: [new("Accept-Language", "de")]));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Intermediary.Simulator;
@@ -112,15 +113,70 @@ public sealed class CallCacheTests : IAsyncLifetime
         var first = await host.GetAsync("api/call/demo/items");
         clock.Advance(TimeSpan.FromSeconds(4));
         var second = await host.GetAsync("api/call/demo/items");
-        clock.Advance(TimeSpan.FromSeconds(6.5));
+        clock.Advance(TimeSpan.FromSeconds(6));
+        var lastFresh = await host.GetAsync("api/call/demo/items");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         var third = await host.GetAsync("api/call/demo/items");
 
         Assert.Equal(new CacheView(false, false, false, 0), Cache(first));
         Assert.Equal(new CacheView(true, false, false, 4), Cache(second));
         Assert.Equal(0, second.Attempts);
         Assert.Equal(first.Data.GetRawText(), second.Data.GetRawText());
+        Assert.Equal(new CacheView(true, false, false, 10), Cache(lastFresh));
         Assert.Equal(new CacheView(false, false, false, 0), Cache(third));
         Assert.Equal(2, _simulator.CountApiRequests("/items"));
+    }
+
+    [Fact]
+    public async Task Callers_that_find_an_answer_stale_share_one_refresh_per_question()
+    {
+        var clock = new TestClock();
+        await using var host = await StartAsync(clock: clock);
+        using var active = ActiveRequests(host);
+        var one = await host.GetAsync("api/call/demo/items/1");
+        var two = await host.GetAsync("api/call/demo/items/2");
+        clock.Advance(TimeSpan.FromSeconds(11));
+
+        Task<IntermediaryHost.Response>[] ones, twos;
+        using (_simulator.HoldApiResponses())
+        {
+            ones = [.. Enumerable.Range(0, 5).Select(_ => GetAsync(host.Client, "api/call/demo/items/1"))];
+            twos = [.. Enumerable.Range(0, 5).Select(_ => GetAsync(host.Client, "api/call/demo/items/2"))];
+            // Both questions are being asked again, once each, while all ten callers wait.
+            await Until(() => active.Count == 10 && _simulator.InFlightApiRequests == 2);
+        }
+
+        foreach (var (kept, refreshed) in new[] { (one, await Task.WhenAll(ones)), (two, await Task.WhenAll(twos)) })
+        {
+            Assert.All(refreshed, r => Assert.Equal(kept.Data.GetRawText(), r.Data.GetRawText()));
+            Assert.Equal(1, refreshed.Count(r => Cache(r) == new CacheView(false, false, false, 0)));
+            Assert.Equal(4, refreshed.Count(r => Cache(r) == new CacheView(false, true, false, 0)));
+        }
+
+        Assert.Equal(4, _simulator.CountApiRequests("/items"));
+    }
+
+    [Fact]
+    public async Task An_answer_beyond_the_instances_cache_budget_is_not_kept()
+    {
+        // Measure one answer, then give the cache room for one and a half of them.
+        long budget;
+        await using (var measuring = await StartAsync())
+        {
+            budget = Encoding.UTF8.GetByteCount((await measuring.GetAsync("api/call/demo/items/1")).Body) * 3 / 2;
+        }
+
+        _simulator.Reset();
+        await using var host = await StartAsync(new() { ["Intermediary:ResponseCacheBytes"] = budget.ToString(CultureInfo.InvariantCulture) });
+        await host.GetAsync("api/call/demo/items/1");
+        var kept = await host.GetAsync("api/call/demo/items/1");
+        await host.GetAsync("api/call/demo/items/2");
+        var notKept = await host.GetAsync("api/call/demo/items/2");
+
+        Assert.True(Cache(kept).Hit, $"one answer fits in {budget} bytes");
+        Assert.True(notKept.Ok, notKept.Body);
+        Assert.False(Cache(notKept).Hit, $"a second answer does not fit in {budget} bytes");
+        Assert.Equal(2, _simulator.CountApiRequests("/items/2"));
     }
 
     [Fact]
@@ -128,12 +184,17 @@ public sealed class CallCacheTests : IAsyncLifetime
     {
         var clock = new TestClock();
         await using var host = await StartAsync(clock: clock);
+        var fetchedAt = clock.GetUtcNow();
         var fresh = await host.GetAsync("api/call/demo/items");
 
         _simulator.StartItemsOutage();
         clock.Advance(TimeSpan.FromSeconds(42));
         var stale = await host.GetAsync("api/call/demo/items");
-        clock.Advance(TimeSpan.FromMinutes(5));
+        // The time to live (10 s) and the stale-if-error window (5 min) after it, to the millisecond (the failed
+        // refresh's backoff has moved the clock on a little since).
+        clock.Advance(fetchedAt + TimeSpan.FromSeconds(310) - clock.GetUtcNow());
+        var oldest = await host.GetAsync("api/call/demo/items");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         var tooOld = await host.GetAsync("api/call/demo/items");
 
         Assert.True(stale.Ok, stale.Body);
@@ -143,6 +204,8 @@ public sealed class CallCacheTests : IAsyncLifetime
         Assert.Contains("ServiceUnavailable", stale.Message, StringComparison.Ordinal);
         Assert.Contains("42 s ago", stale.Message, StringComparison.Ordinal);
         Assert.True(stale.Attempts > 1, "the failed refresh's attempts are reported");
+        Assert.Contains(host.Logs.Lines, line => line.Contains("failed with ServiceUnavailable; served its answer from 42 s ago", StringComparison.Ordinal));
+        Assert.Equal(new CacheView(true, false, true, 310), Cache(oldest));
         Assert.False(tooOld.Ok);
         Assert.Equal("ServiceUnavailable", tooOld.Code);
         Assert.Equal(new CacheView(false, false, false, 0), Cache(tooOld));
