@@ -32,6 +32,7 @@ public sealed class ApimSimulator : IAsyncDisposable
     private readonly FlakyCounters _flaky = new();
     private readonly RateLimitWindows _rateLimits = new();
     private readonly LroStore _operations = new();
+    private readonly UserDirectory _users;
     private readonly CancellationTokenSource _stopping = new();
     private bool _started;
     private int _disposed;
@@ -43,11 +44,12 @@ public sealed class ApimSimulator : IAsyncDisposable
         _addresses = new SimulatorAddresses(options);
         _backend = new BackendScript(options.TimeProvider);
         _issuer = new AccessTokenIssuer(options, _addresses, _signer);
+        _users = new UserDirectory(options);
         _managedIdentity = new ManagedIdentityEndpoint(options, _issuer);
         _app = Build(options, serverCertificate);
 
         var entraErrors = new EntraErrorWriter(options, _addresses);
-        var tokenEndpoint = new TokenEndpoint(options, _tokenScript, _issuer, entraErrors);
+        var tokenEndpoint = new TokenEndpoint(options, _tokenScript, _issuer, _signer, _users, _addresses, entraErrors);
         var gateway = new ApimGateway(
             options,
             _traffic,
@@ -65,6 +67,7 @@ public sealed class ApimSimulator : IAsyncDisposable
         _app.Map("/demo", demo => demo.Run(gateway.HandleAsync));
         new DiscoveryEndpoints(options, _addresses, _signer, entraErrors).Map(_app);
         _app.MapPost("/{tenant}/oauth2/v2.0/token", tokenEndpoint.HandleAsync);
+        _app.MapPost(DevelopmentUserTokens.Route, new DevelopmentUserTokens(options, _issuer, _users, entraErrors).HandleAsync);
         _app.MapGet("/msi/token", _managedIdentity.HandleAsync);
         _app.MapGet(DemoApiDocument.Route, DemoApiDocument.WriteAsync);
     }
@@ -91,6 +94,12 @@ public sealed class ApimSimulator : IAsyncDisposable
 
     /// <summary>Self-signed certificate of the HTTPS listener, generated at start and installed nowhere.</summary>
     public X509Certificate2 ServerCertificate { get; }
+
+    /// <summary>The development grant that issues a user's token for the service (form fields user, lifetime); see <see cref="IssueUserToken"/>.</summary>
+    public Uri UserTokenEndpoint => new(HttpBaseAddress, DevelopmentUserTokens.Route.Replace("{tenant}", Options.TenantId, StringComparison.Ordinal).TrimStart('/'));
+
+    /// <summary>On-behalf-of and refresh-token grants that issued a user's token for the demo API.</summary>
+    public int UserTokenExchanges => _users.Exchanges;
 
     /// <summary>POSTs to the token endpoint, whatever their outcome.</summary>
     public int TokenRequestCount => _tokenScript.RequestCount;
@@ -172,6 +181,20 @@ public sealed class ApimSimulator : IAsyncDisposable
     /// <summary>Makes validate-jwt reject ("Invalid JWT.") every token issued so far. Survives <see cref="Reset"/>.</summary>
     public void RevokeIssuedTokens() => _issuer.RevokeAll();
 
+    /// <summary>
+    /// A user's access token for the service, as a connector that signed the user in would send it: audience
+    /// <see cref="SimulatorOptions.ClientId"/>, scope access_as_user, valid for <paramref name="lifetime"/> (default 1 h)
+    /// on <see cref="SimulatorOptions.TimeProvider"/>.
+    /// </summary>
+    public string IssueUserToken(string user, TimeSpan? lifetime = null) =>
+        _issuer.IssueForService(User(user), lifetime ?? TimeSpan.FromHours(1));
+
+    /// <summary>What the token endpoint answers the user's on-behalf-of and refresh requests; cleared by <see cref="Reset"/>.</summary>
+    public void ScriptUser(string user, UserChallenge challenge) => _users.Script(User(user), challenge);
+
+    /// <summary>Ends the user's sessions: refresh tokens issued to them so far are refused (AADSTS700082).</summary>
+    public void RevokeUserSessions(string user) => _users.RevokeSessions(User(user));
+
     /// <summary>Makes the token endpoint answer this error to every request; null clears it.</summary>
     public void SetTokenFault(TokenFault? fault) => _tokenScript.Fault = fault;
 
@@ -191,7 +214,7 @@ public sealed class ApimSimulator : IAsyncDisposable
 
     /// <summary>
     /// Clears counters, recorded requests, flaky counters, rate-limit windows, long-running operations, token faults,
-    /// holds and the items outage, and reseeds the items.
+    /// scripted user challenges, holds and the items outage, and reseeds the items.
     /// </summary>
     public void Reset()
     {
@@ -202,7 +225,11 @@ public sealed class ApimSimulator : IAsyncDisposable
         _rateLimits.Reset();
         _items.Reset();
         _operations.Reset();
+        _users.Reset();
     }
+
+    private SimulatedUser User(string name) =>
+        _users.FindByName(name) ?? throw new ArgumentException($"The simulator has no user '{name}'; it has {string.Join(", ", Options.Users.Select(u => u.Name))}.", nameof(name));
 
     public async ValueTask DisposeAsync()
     {

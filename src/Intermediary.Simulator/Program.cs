@@ -52,10 +52,14 @@ Console.WriteLine($"""
       Client secret      {options.ClientSecret}
       Scope              {simulator.Scope}
       Subscription key   {options.SubscriptionKey}   (header Ocp-Apim-Subscription-Key)
+      Users              {string.Join(", ", options.Users.Select(u => u.Name))}: a user's token for the service with
+                         curl -s -d user=alice {simulator.UserTokenEndpoint}
+                         (a development grant; the token endpoint exchanges it on-behalf-of the user)
 
     Demo API (Ocp-Apim-Subscription-Key + Authorization: Bearer required):
       GET  /demo/items            GET /demo/items/{"{id}"}       POST /demo/items {"{"}"name","price"{"}"}
-      ANY  /demo/echo
+      ANY  /demo/echo             GET /demo/whoami (the identity in the bearer token: user or app)
+      GET  /demo/faults/outage?seconds=N   (item reads answer 503 for N seconds)
       GET  /demo/faults/status/{"{code}"}?retryAfter=N   GET|POST /demo/faults/flaky?failures=N&status=503&key=K&retryAfter=S
       GET  /demo/faults/html  slow?seconds=N  reset  invalid-json  ratelimit  quota  text  empty?status=N
       POST /demo/lro/start?seconds=5&style=operation|location&fail=true&operationLocation=URL   (optional JSON body, echoed as "input")

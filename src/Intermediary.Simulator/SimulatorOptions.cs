@@ -41,6 +41,29 @@ public sealed class SimulatorOptions
     /// </summary>
     public bool RequireBearerToken { get; set; } = true;
 
+    /// <summary>
+    /// The client id of the app that signs users in and calls the service for them (a custom connector's app
+    /// registration): the <c>azp</c> of the user tokens the development grant issues.
+    /// </summary>
+    public string ConnectorClientId { get; set; } = "33333333-4444-5555-6666-777777777777";
+
+    /// <summary>
+    /// The tenant's users: the development grant (POST /{tenant}/dev/user-token) issues their tokens for the
+    /// service, and the on-behalf-of grant exchanges those for the demo API. Alice and Bob by default.
+    /// </summary>
+    public IList<SimulatedUser> Users { get; } =
+    [
+        new("alice", "a11ce000-0000-4000-8000-00000000a11c", "Alice Example"),
+        new("bob", "b0b00000-0000-4000-8000-000000000b0b", "Bob Example"),
+    ];
+
+    /// <summary>
+    /// When set, APIM's rate-limit-by-key policy keyed by the user's object id (<c>oid</c>) over the whole demo API:
+    /// this many calls per <see cref="RateLimitPeriod"/> per user for requests carrying a user's (delegated) token.
+    /// Null (the default): no per-user limit.
+    /// </summary>
+    public int? UserRateLimitCalls { get; set; }
+
     /// <summary>Lifetime of issued access tokens.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 

@@ -28,3 +28,9 @@ internal sealed record EchoResponse(
     string Query,
     IReadOnlyDictionary<string, string> Headers,
     string Body);
+
+/// <summary>
+/// GET /whoami: the identity the backend saw in the bearer token — a user (<c>kind: "user"</c>, delegated scopes) or
+/// an application (<c>kind: "app"</c>, application roles), or <c>"anonymous"</c> when the gateway let a request through without one.
+/// </summary>
+internal sealed record WhoAmIResponse(string Kind, string? ObjectId, string? Name, string? Username, string? AppId, string? Scopes, IReadOnlyList<string>? Roles);

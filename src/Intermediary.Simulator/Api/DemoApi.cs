@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Intermediary.Simulator.Entra;
 using Intermediary.Simulator.Faults;
 using Intermediary.Simulator.Gateway;
 using Intermediary.Simulator.Jobs;
@@ -24,12 +25,28 @@ internal sealed class DemoApi(ItemStore items, BackendScript script, FaultEndpoi
             ["items"] when HttpMethods.IsPost(method) => CreateItemAsync,
             ["items", var id] when HttpMethods.IsGet(method) => context => GetItemAsync(context, id),
             ["echo", ..] => EchoAsync,
+            ["whoami"] when HttpMethods.IsGet(method) => WhoAmIAsync,
             ["faults", "outage"] when HttpMethods.IsGet(method) => StartOutageAsync,
             ["faults", .. var rest] => faults.Match(method, rest),
             ["lro", .. var rest] => lro.Match(method, rest),
             ["jobs", .. var rest] => jobs.Match(method, rest),
             _ => null,
         };
+    }
+
+    private static Task WhoAmIAsync(HttpContext context)
+    {
+        var identity = BearerToken.Read(context.Request) is { } jwt
+            ? new WhoAmIResponse(
+                CompactJwt.GetString(jwt.Payload, "scp") is null ? "app" : "user",
+                CompactJwt.GetString(jwt.Payload, "oid"),
+                CompactJwt.GetString(jwt.Payload, "name"),
+                CompactJwt.GetString(jwt.Payload, "preferred_username"),
+                CompactJwt.GetString(jwt.Payload, "azp") ?? CompactJwt.GetString(jwt.Payload, "appid"),
+                CompactJwt.GetString(jwt.Payload, "scp"),
+                CompactJwt.GetStrings(jwt.Payload, "roles") is { Count: > 0 } roles ? roles : null)
+            : new WhoAmIResponse("anonymous", null, null, null, null, null, null);
+        return ApimResponses.WriteJsonAsync(context, StatusCodes.Status200OK, identity, GatewayJsonContext.Literal.WhoAmIResponse);
     }
 
     private static Task ItemsDownAsync(HttpContext context) =>

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -41,6 +42,17 @@ internal sealed class AccessTokenIssuer(SimulatorOptions options, SimulatorAddre
         return signer.Sign(payload);
     }
 
+    /// <summary>
+    /// A user's access token for the service (the development grant): audience the service's client id, as a v2.0
+    /// token for an API is, with the delegated scope <c>access_as_user</c>, issued to the connector's app.
+    /// </summary>
+    public string IssueForService(SimulatedUser user, TimeSpan lifetime) =>
+        IssueUserToken(user, options.ClientId, "access_as_user", options.ConnectorClientId, lifetime);
+
+    /// <summary>The token an on-behalf-of exchange gives <paramref name="clientId"/>: the same user, for the demo API.</summary>
+    public string IssueForApi(SimulatedUser user, string clientId, string scopes) =>
+        IssueUserToken(user, options.Audience, scopes, clientId, options.TokenLifetime);
+
     public void RevokeAll()
     {
         foreach (var jti in _live.Keys)
@@ -51,6 +63,37 @@ internal sealed class AccessTokenIssuer(SimulatorOptions options, SimulatorAddre
     }
 
     public bool IsRevoked(string jti) => _revoked.ContainsKey(jti);
+
+    private string IssueUserToken(SimulatedUser user, string audience, string scopes, string clientId, TimeSpan lifetime)
+    {
+        var now = options.TimeProvider.GetUtcNow().ToUnixTimeSeconds();
+        var jti = Guid.NewGuid().ToString();
+        var payload = new JsonObject
+        {
+            ["aud"] = audience,
+            ["iss"] = addresses.Issuer(options.TenantId),
+            ["iat"] = now,
+            ["nbf"] = now,
+            ["exp"] = now + (long)lifetime.TotalSeconds,
+            ["azp"] = clientId,
+            ["azpacr"] = "1",
+            ["name"] = user.DisplayName,
+            ["oid"] = user.ObjectId,
+            ["preferred_username"] = $"{user.Name}@{options.TenantId}.example",
+            ["scp"] = scopes,
+            // Pairwise, as Entra's "sub" is: the same user looks different to different apps.
+            ["sub"] = Pairwise(user.ObjectId, clientId),
+            ["tid"] = options.TenantId,
+            ["jti"] = jti,
+            ["ver"] = "2.0",
+        };
+
+        _live.TryAdd(jti, 0);
+        return signer.Sign(payload);
+    }
+
+    private static string Pairwise(string objectId, string clientId) =>
+        Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(objectId + "|" + clientId)).AsSpan(0, 24));
 
     // Stable per client id, as a real service principal's object id is.
     private static string ServicePrincipalObjectId(string clientId) =>

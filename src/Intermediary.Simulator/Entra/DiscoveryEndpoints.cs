@@ -35,7 +35,7 @@ internal sealed class DiscoveryEndpoints(
             SubjectTypesSupported: ["pairwise"],
             IdTokenSigningAlgValuesSupported: ["RS256"],
             ScopesSupported: ["openid", "profile", "email", "offline_access"],
-            GrantTypesSupported: ["client_credentials"],
+            GrantTypesSupported: ["client_credentials", "urn:ietf:params:oauth:grant-type:jwt-bearer", "refresh_token"],
             RequestUriParameterSupported: false,
             CloudInstanceName: "simulator");
         return context.Response.WriteAsJsonAsync(document, EntraJsonContext.Literal.OpenIdConfiguration, contentType: null, context.RequestAborted);

@@ -4,7 +4,20 @@ using System.Text.Json.Serialization;
 
 namespace Intermediary.Simulator.Entra;
 
-internal sealed record TokenResponse(string TokenType, long ExpiresIn, long ExtExpiresIn, string AccessToken);
+internal sealed record TokenResponse(string TokenType, long ExpiresIn, long ExtExpiresIn, string AccessToken)
+{
+    /// <summary>The granted scopes; user flows only.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Scope { get; init; }
+
+    /// <summary>Sent when offline_access was asked for; the long-running on-behalf-of flow lives on it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? RefreshToken { get; init; }
+
+    /// <summary>Base64url of {"uid":oid,"utid":tid}, when the client asked with client_info=1 (MSAL does, and needs it).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ClientInfo { get; init; }
+}
 
 internal sealed record EntraErrorBody(
     string Error,
@@ -13,7 +26,15 @@ internal sealed record EntraErrorBody(
     string Timestamp,
     string TraceId,
     string CorrelationId,
-    string ErrorUri);
+    string ErrorUri)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Suberror { get; init; }
+
+    /// <summary>A claims challenge: JSON, sent as a string, for the client to take back to the sign-in page.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Claims { get; init; }
+}
 
 internal sealed record OpenIdConfiguration(
     string Issuer,

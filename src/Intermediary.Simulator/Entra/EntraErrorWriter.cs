@@ -21,7 +21,11 @@ internal sealed class EntraErrorWriter(SimulatorOptions options, SimulatorAddres
             timestamp,
             traceId,
             correlationId,
-            $"{addresses.HttpsBase}error?code={error.Code}");
+            $"{addresses.HttpsBase}error?code={error.Code}")
+        {
+            Suberror = error.Suberror,
+            Claims = error.Claims,
+        };
 
         context.Response.StatusCode = error.StatusCode;
         context.Response.Headers.CacheControl = "no-store, no-cache";

@@ -1,4 +1,5 @@
 using Intermediary.Simulator.Api;
+using Intermediary.Simulator.Entra;
 using Intermediary.Simulator.Hosting;
 using Microsoft.Net.Http.Headers;
 
@@ -58,6 +59,16 @@ internal sealed class ApimGateway(
             }
         }
 
+        if (options.UserRateLimitCalls is { } perUser && UserObjectId(context.Request) is { } objectId)
+        {
+            var decision = rateLimits.Acquire("user|" + objectId, options.TimeProvider.GetUtcNow(), perUser, options.RateLimitPeriod);
+            if (!decision.Allowed)
+            {
+                await ApimResponses.WriteRateLimitedAsync(context, decision.RetryAfter);
+                return;
+            }
+        }
+
         traffic.RecordApiRequest(context.Request, apiPath);
         traffic.EnterBackend();
         try
@@ -70,6 +81,12 @@ internal sealed class ApimGateway(
             traffic.ExitBackend();
         }
     }
+
+    // APIM rate-limit-by-key with the token's "oid" as the counter key; only delegated (user) tokens carry "scp".
+    private static string? UserObjectId(HttpRequest request) =>
+        BearerToken.Read(request) is { } jwt && CompactJwt.GetString(jwt.Payload, "scp") is not null
+            ? CompactJwt.GetString(jwt.Payload, "oid")
+            : null;
 
     private string? CheckSubscriptionKey(HttpRequest request)
     {

@@ -17,6 +17,7 @@ namespace Intermediary.Simulator.Gateway;
 [JsonSerializable(typeof(AzureErrorResponse))]
 [JsonSerializable(typeof(ValidationProblem))]
 [JsonSerializable(typeof(EchoResponse))]
+[JsonSerializable(typeof(WhoAmIResponse))]
 [JsonSerializable(typeof(FlakyResult))]
 [JsonSerializable(typeof(SlowResult))]
 [JsonSerializable(typeof(OutageResult))]

@@ -1,0 +1,64 @@
+using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace Intermediary.Simulator.Entra;
+
+/// <summary>
+/// The tenant's users as the token endpoint sees them: who they are, what a test has scripted for their on-behalf-of
+/// requests, and the refresh tokens issued to them (rotated on every use, revocable per user).
+/// </summary>
+internal sealed class UserDirectory(SimulatorOptions options)
+{
+    private readonly ConcurrentDictionary<string, UserChallenge> _challenges = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RefreshGrant> _refreshTokens = new(StringComparer.Ordinal);
+    private int _exchanges;
+
+    /// <summary>On-behalf-of and refresh-token grants that issued a token.</summary>
+    public int Exchanges => Volatile.Read(ref _exchanges);
+
+    public SimulatedUser? FindByName(string name) =>
+        options.Users.FirstOrDefault(user => string.Equals(user.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public SimulatedUser? FindByObjectId(string? objectId) =>
+        objectId is null ? null : options.Users.FirstOrDefault(user => string.Equals(user.ObjectId, objectId, StringComparison.OrdinalIgnoreCase));
+
+    public UserChallenge ChallengeFor(SimulatedUser user) => _challenges.GetValueOrDefault(user.ObjectId);
+
+    public void Script(SimulatedUser user, UserChallenge challenge) => _challenges[user.ObjectId] = challenge;
+
+    public void CountExchange() => Interlocked.Increment(ref _exchanges);
+
+    public string IssueRefreshToken(SimulatedUser user, string clientId, string scope)
+    {
+        var token = "sim-rt." + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        _refreshTokens[token] = new RefreshGrant(user.ObjectId, clientId, scope);
+        return token;
+    }
+
+    /// <summary>The grant behind a refresh token presented by <paramref name="clientId"/>, used up (rotation); null when unknown, revoked or another client's.</summary>
+    public RefreshGrant? Redeem(string refreshToken, string clientId) =>
+        _refreshTokens.TryRemove(refreshToken, out var grant) && string.Equals(grant.ClientId, clientId, StringComparison.OrdinalIgnoreCase)
+            ? grant
+            : null;
+
+    /// <summary>Ends every session of the user: their refresh tokens stop working (AADSTS700082).</summary>
+    public void RevokeSessions(SimulatedUser user)
+    {
+        foreach (var (token, grant) in _refreshTokens)
+        {
+            if (grant.UserObjectId == user.ObjectId)
+            {
+                _refreshTokens.TryRemove(token, out _);
+            }
+        }
+    }
+
+    public void Reset()
+    {
+        _challenges.Clear();
+        Interlocked.Exchange(ref _exchanges, 0);
+    }
+}
+
+internal sealed record RefreshGrant(string UserObjectId, string ClientId, string Scope);
