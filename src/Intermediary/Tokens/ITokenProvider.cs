@@ -35,4 +35,27 @@ internal sealed record TokenResult(string? AccessToken, TokenFailure? Failure)
 }
 
 /// <summary>A token failure safe to show: never contains the secret, the assertion or a token.</summary>
-internal sealed record TokenFailure(string Message, string? ErrorCode, int? HttpStatus, bool Retryable);
+internal sealed record TokenFailure(string Message, string? ErrorCode, int? HttpStatus, bool Retryable)
+{
+    /// <summary>What the caller can do about it; only an on-behalf-of exchange fails as anything but the default.</summary>
+    public TokenFailureKind Kind { get; init; } = TokenFailureKind.TokenAcquisitionFailed;
+
+    /// <summary>With <see cref="TokenFailureKind.InteractionRequired"/>: the claims challenge (JSON) the user's next sign-in must satisfy.</summary>
+    public string? Claims { get; init; }
+}
+
+/// <summary>Who has to act on a token failure.</summary>
+internal enum TokenFailureKind
+{
+    /// <summary>The service's credential or the identity provider: an operator's problem, or a passing one when retryable.</summary>
+    TokenAcquisitionFailed,
+
+    /// <summary>The user's token or session cannot be used (expired, revoked, not for this service): the user signs in again.</summary>
+    Unauthenticated,
+
+    /// <summary>The user (or an administrator) has not consented to the upstream's permissions for this service.</summary>
+    ConsentRequired,
+
+    /// <summary>A policy wants more from the user's sign-in, e.g. multi-factor authentication; see <see cref="TokenFailure.Claims"/>.</summary>
+    InteractionRequired,
+}

@@ -51,7 +51,7 @@ internal sealed partial class MsalTokenSource(IConfidentialClientApplication app
         text is null ? null : AadstsPattern().Match(text) is { Success: true } match ? match.Value : null;
 
     /// <summary>Entra's description up to the first sentence: enough to act on, without trace ids or timestamps.</summary>
-    private static string FirstSentence(string message, string? code)
+    internal static string FirstSentence(string message, string? code)
     {
         var start = code is not null ? message.IndexOf(code, StringComparison.Ordinal) : -1;
         var text = start >= 0 ? message[start..] : message;

@@ -1,0 +1,93 @@
+using Microsoft.Identity.Client;
+
+namespace Intermediary.Tokens;
+
+/// <summary>
+/// Exchanges a validated user's token for one for an upstream's scope (the OAuth 2.0 on-behalf-of flow) with MSAL,
+/// whose user token cache answers repeats of the same user token. Concurrent exchanges of the same token for the same
+/// scope share one request — keyed by the token's hash, the partition MSAL itself uses, so one user's answer can never
+/// reach another user or even another token of the same user (a newer token may satisfy a policy an older one did not).
+/// Failures say who has to act: the user (<see cref="TokenFailureKind.Unauthenticated"/>,
+/// <see cref="TokenFailureKind.ConsentRequired"/>, <see cref="TokenFailureKind.InteractionRequired"/> with the
+/// claims challenge) or the operator (<see cref="TokenFailureKind.TokenAcquisitionFailed"/> with the AADSTS code).
+/// </summary>
+internal sealed class OnBehalfOfTokenSource(IConfidentialClientApplication application)
+{
+    // Entra's codes for an assertion or a session that cannot be used: expired, failed validation, refresh token gone.
+    private static readonly HashSet<string> s_userMustSignIn = new(StringComparer.Ordinal) { "AADSTS500133", "AADSTS50013", "AADSTS700082", "AADSTS50173" };
+
+    private readonly SingleFlight<(string Scope, string Partition), TokenResult> _exchanges = new();
+
+    /// <summary>Exchanges currently in flight (one per distinct scope and user token).</summary>
+    public int InFlight => _exchanges.InFlightCount;
+
+    public Task<TokenResult> AcquireAsync(string scope, ValidatedUser user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return _exchanges.RunAsync((scope, user.Partition), key => ExchangeAsync(key.Scope, user.Token), cancellationToken);
+    }
+
+    private async Task<TokenResult> ExchangeAsync(string scope, string userToken)
+    {
+        try
+        {
+            // Shared by every waiter, so no one caller's cancellation; the token HttpClient's timeout bounds it.
+            var result = await application.AcquireTokenOnBehalfOf([scope], new UserAssertion(userToken)).ExecuteAsync(CancellationToken.None);
+            return new TokenResult(result.AccessToken, null)
+            {
+                FromCache = result.AuthenticationResultMetadata.TokenSource == TokenSource.Cache,
+                ExpiresOn = result.ExpiresOn,
+                RefreshOn = result.AuthenticationResultMetadata.RefreshOn,
+            };
+        }
+        catch (MsalUiRequiredException ex)
+        {
+            return new TokenResult(null, ForUser(ex));
+        }
+        catch (MsalServiceException ex)
+        {
+            var code = MsalTokenSource.AadstsCode(ex.Message) ?? ex.ErrorCode;
+            return Failed(TokenFailureKind.TokenAcquisitionFailed, MsalTokenSource.FirstSentence(ex.Message, code), code,
+                ex.StatusCode == 0 ? null : ex.StatusCode, retryable: ex.StatusCode is 429 or >= 500 || ex.IsRetryable);
+        }
+        catch (MsalClientException ex)
+        {
+            return Failed(TokenFailureKind.TokenAcquisitionFailed, $"the token request could not be made ({ex.ErrorCode}).", ex.ErrorCode, null, retryable: false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+        {
+            return Failed(TokenFailureKind.TokenAcquisitionFailed, "the identity provider could not be reached.", null, null, retryable: true);
+        }
+    }
+
+    /// <summary>What the user has to do, from Entra's answer: the claims challenge first, then consent, then sign-in.</summary>
+    internal static TokenFailure ForUser(MsalUiRequiredException ex)
+    {
+        var code = MsalTokenSource.AadstsCode(ex.Message) ?? ex.ErrorCode;
+        var detail = MsalTokenSource.FirstSentence(ex.Message, code);
+        var status = ex.StatusCode == 0 ? (int?)null : ex.StatusCode;
+        if (!string.IsNullOrEmpty(ex.Claims))
+        {
+            return new TokenFailure($"The user must sign in again to satisfy a policy: {detail}", code, status, false)
+            {
+                Kind = TokenFailureKind.InteractionRequired,
+                Claims = ex.Claims,
+            };
+        }
+
+        if (ex.Classification == UiRequiredExceptionClassification.ConsentRequired || code == "AADSTS65001")
+        {
+            return new TokenFailure($"The user has not consented to this service calling the upstream for them: {detail}", code, status, false)
+            {
+                Kind = TokenFailureKind.ConsentRequired,
+            };
+        }
+
+        return s_userMustSignIn.Contains(code)
+            ? new TokenFailure($"The user's sign-in can no longer be used: {detail}", code, status, false) { Kind = TokenFailureKind.Unauthenticated }
+            : new TokenFailure($"Could not get an access token on behalf of the user: {detail}", code, status, false) { Kind = TokenFailureKind.InteractionRequired };
+    }
+
+    private static TokenResult Failed(TokenFailureKind kind, string detail, string? code, int? status, bool retryable) =>
+        new(null, new TokenFailure($"Could not get an access token on behalf of the user: {detail}", code, status, retryable) { Kind = kind });
+}

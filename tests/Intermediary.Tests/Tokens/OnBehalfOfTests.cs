@@ -1,0 +1,202 @@
+using Intermediary.Configuration;
+using Intermediary.Simulator;
+using Intermediary.Tests.Infrastructure;
+using Intermediary.Tokens;
+using Microsoft.Extensions.Logging;
+using Microsoft.Identity.Client;
+
+namespace Intermediary.Tests.Tokens;
+
+/// <summary>
+/// The two halves of an on-behalf-of call, against the simulator's tenant with real MSAL and Microsoft's token
+/// libraries: checking the caller's user token, and exchanging it for the upstream's scope.
+/// </summary>
+public sealed class OnBehalfOfTests : IAsyncLifetime, IDisposable
+{
+    private const string AliceId = "a11ce000-0000-4000-8000-00000000a11c";
+    private readonly TestClock _clock = new();
+    private readonly CapturingLoggerProvider _logs = new();
+    private ApimSimulator _simulator = null!;
+
+    public async Task InitializeAsync() => _simulator = await ApimSimulator.StartAsync(new SimulatorOptions { TimeProvider = _clock });
+
+    public async Task DisposeAsync() => await _simulator.DisposeAsync();
+
+    public void Dispose() => _logs.Dispose();
+
+    [Fact]
+    public async Task A_users_token_for_this_service_checks_out_as_that_user()
+    {
+        var token = _simulator.IssueUserToken("alice");
+
+        var validation = await Validator().ValidateAsync("Bearer " + token);
+
+        Assert.Null(validation.Problem);
+        Assert.Equal(AliceId, validation.User!.ObjectId);
+        Assert.Equal("sim-tenant", validation.User.TenantId);
+        Assert.Equal(token, validation.User.Token);
+        Assert.DoesNotContain(token, validation.User.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("Bearer ")]
+    [InlineData("Bearer    ")]
+    [InlineData("Basic YWxpY2U6cGFzc3dvcmQ=")]
+    public async Task No_bearer_token_is_Missing(string? authorization)
+    {
+        Assert.Equal(UserTokenProblem.Missing, (await Validator().ValidateAsync(authorization)).Problem);
+    }
+
+    [Fact]
+    public async Task A_token_past_its_expiry_and_the_clock_skew_is_Expired()
+    {
+        var token = _simulator.IssueUserToken("alice", TimeSpan.FromMinutes(10));
+        var validator = Validator();
+
+        _clock.Advance(TimeSpan.FromMinutes(11));
+        var withinSkew = await validator.ValidateAsync("Bearer " + token);
+        _clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        var expired = await validator.ValidateAsync("Bearer " + token);
+
+        Assert.Null(withinSkew.Problem);
+        Assert.Equal(UserTokenProblem.Expired, expired.Problem);
+    }
+
+    [Fact]
+    public async Task Tokens_that_are_not_for_this_service_or_not_genuine_are_Invalid()
+    {
+        var alice = _simulator.IssueUserToken("alice");
+        var parts = alice.Split('.');
+        var forgedPayload = parts[1][..^4] + (parts[1][^4..] == "AAAA" ? "BBBB" : "AAAA");
+        var appToken = (await Msal().AcquireTokenForClient([_simulator.Scope]).ExecuteAsync()).AccessToken;
+        var unsigned = parts[0].Replace("UlMyNTY", "bm9uZQ", StringComparison.Ordinal) + "." + parts[1] + ".";
+
+        var validator = Validator();
+        Assert.Equal(UserTokenProblem.Invalid, (await validator.ValidateAsync($"Bearer {parts[0]}.{forgedPayload}.{parts[2]}")).Problem);
+        Assert.Equal(UserTokenProblem.Invalid, (await validator.ValidateAsync("Bearer " + appToken)).Problem);
+        Assert.Equal(UserTokenProblem.Invalid, (await validator.ValidateAsync("Bearer " + unsigned)).Problem);
+        Assert.Equal(UserTokenProblem.Invalid, (await validator.ValidateAsync("Bearer not-a-jwt")).Problem);
+        Assert.Equal(UserTokenProblem.Invalid, (await Validator(audience: "api://someone-else").ValidateAsync("Bearer " + alice)).Problem);
+        Assert.DoesNotContain(_logs.Lines, line => line.Contains(alice, StringComparison.Ordinal) || line.Contains(appToken, StringComparison.Ordinal));
+        Assert.Contains(_logs.Lines, line => line.Contains("refused: Invalid (SecurityTokenInvalidAudienceException)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_user_of_another_tenant_or_without_the_required_scope_is_refused()
+    {
+        var token = "Bearer " + _simulator.IssueUserToken("alice");
+
+        Assert.Equal(UserTokenProblem.WrongTenant, (await Validator(tenant: "another-tenant").ValidateAsync(token)).Problem);
+        Assert.Equal(UserTokenProblem.MissingScope, (await Validator(scope: "Items.Admin").ValidateAsync(token)).Problem);
+    }
+
+    [Fact]
+    public async Task Alice_and_bob_are_exchanged_for_their_own_tokens()
+    {
+        var source = new OnBehalfOfTokenSource(Msal());
+
+        var alice = await source.AcquireAsync(_simulator.Scope, await UserAsync("alice"), CancellationToken.None);
+        var bob = await source.AcquireAsync(_simulator.Scope, await UserAsync("bob"), CancellationToken.None);
+        var aliceAgain = await source.AcquireAsync(_simulator.Scope, (await Validator().ValidateAsync("Bearer " + _simulator.IssueUserToken("alice"))).User!, CancellationToken.None);
+
+        Assert.True(alice.Succeeded && bob.Succeeded && aliceAgain.Succeeded);
+        Assert.NotEqual(alice.AccessToken, bob.AccessToken);
+        Assert.Contains(AliceId, Payload(alice.AccessToken!), StringComparison.Ordinal);
+        Assert.Contains("b0b00000-0000-4000-8000-000000000b0b", Payload(bob.AccessToken!), StringComparison.Ordinal);
+        Assert.Equal(3, _simulator.UserTokenExchanges);
+    }
+
+    [Fact]
+    public async Task Five_hundred_concurrent_calls_with_one_users_token_make_one_exchange()
+    {
+        var source = new OnBehalfOfTokenSource(Msal());
+        var alice = await UserAsync("alice");
+
+        Task<TokenResult>[] calls;
+        using (_simulator.HoldTokenResponses())
+        {
+            // Every caller joins before the held exchange can answer: the launches below run synchronously up to the join.
+            calls = [.. Enumerable.Range(0, 500).Select(_ => source.AcquireAsync(_simulator.Scope, alice, CancellationToken.None))];
+            await Eventually.True(() => _simulator.TokenRequestCount == 1, "the exchange reached the token endpoint");
+            Assert.Equal(1, source.InFlight);
+        }
+
+        var results = await Task.WhenAll(calls);
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Failure?.Message));
+        Assert.Single(results.Select(r => r.AccessToken).Distinct());
+        Assert.Equal(1, _simulator.UserTokenExchanges);
+        Assert.Equal(1, _simulator.TokenRequestCount);
+    }
+
+    [Fact]
+    public async Task Consent_and_conditional_access_failures_say_what_the_user_must_do()
+    {
+        var source = new OnBehalfOfTokenSource(Msal());
+        _simulator.ScriptUser("alice", UserChallenge.ConsentRequired);
+        _simulator.ScriptUser("bob", UserChallenge.MfaRequired);
+
+        var consent = (await source.AcquireAsync(_simulator.Scope, await UserAsync("alice"), CancellationToken.None)).Failure!;
+        var mfa = (await source.AcquireAsync(_simulator.Scope, await UserAsync("bob"), CancellationToken.None)).Failure!;
+
+        Assert.Equal((TokenFailureKind.ConsentRequired, "AADSTS65001", false), (consent.Kind, consent.ErrorCode, consent.Retryable));
+        Assert.StartsWith("The user has not consented", consent.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Trace ID", consent.Message, StringComparison.Ordinal);
+        Assert.Equal((TokenFailureKind.InteractionRequired, "AADSTS50076"), (mfa.Kind, mfa.ErrorCode));
+        Assert.Contains("\"sim-ca-policy\"", mfa.Claims, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_user_token_that_expired_after_it_was_checked_means_signing_in_again()
+    {
+        var source = new OnBehalfOfTokenSource(Msal());
+        var alice = (await Validator().ValidateAsync("Bearer " + _simulator.IssueUserToken("alice", TimeSpan.FromMinutes(1)))).User!;
+        _clock.Advance(TimeSpan.FromMinutes(5));
+
+        var failure = (await source.AcquireAsync(_simulator.Scope, alice, CancellationToken.None)).Failure!;
+
+        Assert.Equal((TokenFailureKind.Unauthenticated, "AADSTS500133"), (failure.Kind, failure.ErrorCode));
+    }
+
+    [Fact]
+    public async Task The_services_own_credential_failing_is_the_operators_problem()
+    {
+        var source = new OnBehalfOfTokenSource(Msal(secret: "wrong-secret-value"));
+
+        var failure = (await source.AcquireAsync(_simulator.Scope, await UserAsync("alice"), CancellationToken.None)).Failure!;
+
+        Assert.Equal((TokenFailureKind.TokenAcquisitionFailed, "AADSTS7000215", 401), (failure.Kind, failure.ErrorCode, failure.HttpStatus));
+        Assert.DoesNotContain("wrong-secret-value", failure.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<ValidatedUser> UserAsync(string name) =>
+        (await Validator().ValidateAsync("Bearer " + _simulator.IssueUserToken(name))).User!;
+
+    private UserTokenValidator Validator(string? audience = null, string tenant = "sim-tenant", string scope = "access_as_user")
+    {
+        var options = new UserTokenOptions { Authority = new Uri(_simulator.Authority, "v2.0"), TenantId = tenant, RequiredScope = scope };
+        options.Audiences.Add(audience ?? _simulator.Options.ClientId);
+        var loggers = LoggerFactory.Create(builder => builder.AddProvider(_logs));
+        return new UserTokenValidator(options, new HttpClient(_simulator.CreateTrustingHandler()), _clock, loggers.CreateLogger<UserTokenValidator>());
+    }
+
+    private IConfidentialClientApplication Msal(string? secret = null) =>
+        ConfidentialClientApplicationBuilder.Create(_simulator.Options.ClientId)
+            .WithClientSecret(secret ?? _simulator.Options.ClientSecret)
+            .WithAuthority(_simulator.Authority.AbsoluteUri, validateAuthority: false)
+            .WithInstanceDiscovery(false)
+            .WithHttpClientFactory(new TrustingFactory(new HttpClient(_simulator.CreateTrustingHandler())))
+            .Build();
+
+    private static string Payload(string jwt)
+    {
+        var part = jwt.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(part.PadRight(part.Length + ((4 - (part.Length % 4)) % 4), '=')));
+    }
+
+    private sealed class TrustingFactory(HttpClient client) : IMsalHttpClientFactory
+    {
+        public HttpClient GetHttpClient() => client;
+    }
+}
