@@ -7,6 +7,20 @@ namespace Intermediary.Simulator;
 public static class SimulatorUpstream
 {
     /// <summary><c>Intermediary:Upstreams:{name}:*</c> settings for <paramref name="simulator"/>.</summary>
+    /// <summary>
+    /// Settings for an upstream called on behalf of the signed-in user (Credential OnBehalfOf), and the service's
+    /// UserTokens settings that accept the simulator's users' tokens (see <see cref="ApimSimulator.IssueUserToken"/>).
+    /// </summary>
+    public static Dictionary<string, string?> OnBehalfOfSettings(ApimSimulator simulator, string name, params string[] allowedPaths)
+    {
+        var settings = Settings(simulator, name, allowedPaths);
+        settings[$"Intermediary:Upstreams:{name}:Credential"] = "OnBehalfOf";
+        settings["Intermediary:UserTokens:Authority"] = new Uri(simulator.Authority, "v2.0").AbsoluteUri;
+        settings["Intermediary:UserTokens:TenantId"] = simulator.Options.TenantId;
+        settings["Intermediary:UserTokens:Audiences:0"] = simulator.Options.ClientId;
+        return settings;
+    }
+
     public static Dictionary<string, string?> Settings(ApimSimulator simulator, string name, params string[] allowedPaths)
     {
         ArgumentNullException.ThrowIfNull(simulator);

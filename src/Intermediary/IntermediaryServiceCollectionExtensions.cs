@@ -152,8 +152,10 @@ public static class IntermediaryServiceCollectionExtensions
     {
         // Handlers are public (hosts resolve them) but constructed only here, from internal collaborators.
         services.TryAddSingleton<RequestIntake>();
+        services.TryAddSingleton<UserIdentity>();
         services.TryAddSingleton(sp => new CallHandler(
             sp.GetRequiredService<RequestIntake>(),
+            sp.GetRequiredService<UserIdentity>(),
             sp.GetRequiredService<CallCache>(),
             sp.GetRequiredService<ILogger<CallHandler>>()));
         // Readiness: one standard health check per configured upstream, known once the options are bound.

@@ -73,7 +73,9 @@ internal sealed partial class CallCache : IDisposable
             return (await _client.SendAsync(request, budget: null, cancellationToken)).Envelope;
         }
 
-        var key = CacheKey.For(request, settings.VaryByCaller ? callerKey : null);
+        // A call made on behalf of a user carries that user's identity upstream: its answer is that user's alone.
+        var partition = request.User is { } user ? $"user|{user.TenantId}|{user.ObjectId}" : settings.VaryByCaller ? callerKey : null;
+        var key = CacheKey.For(request, partition);
         var flight = new Flight(this, request, settings, key, key);
         var asked = Interlocked.Read(ref _version);
         var answer = await _cache.GetOrCreateAsync(flight.Key, flight, static (f, shared) => f.Owner.FetchAsync(f, shared), s_lookup,

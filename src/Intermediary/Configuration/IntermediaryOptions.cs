@@ -44,6 +44,9 @@ public sealed class IntermediaryOptions
     /// </summary>
     public long ResponseCacheBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>Where callers' user tokens come from and what they must say; needed when an upstream uses <see cref="CredentialType.OnBehalfOf"/>.</summary>
+    public UserTokenOptions UserTokens { get; set; } = new();
+
     /// <summary>
     /// Caller keys for hosts that check them themselves (the Server host): name → key, sent as
     /// <c>x-functions-key</c> or <c>?code=</c>. The Functions host uses its own function keys instead.

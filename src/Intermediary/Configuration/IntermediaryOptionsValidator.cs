@@ -44,6 +44,11 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
             errors.Add($"{root}:MaxBufferedResponseBytes must be at least the largest MaxResponseBodyBytes of any upstream ({largest}).");
         }
 
+        if (options.Upstreams.Values.Any(u => u.Credential == CredentialType.OnBehalfOf))
+        {
+            ValidateUserTokens($"{root}:UserTokens", options.UserTokens, errors);
+        }
+
         foreach (var (upstreamName, upstream) in options.Upstreams)
         {
             ValidateUpstream($"{root}:Upstreams:{upstreamName}", upstreamName, upstream, errors);
@@ -217,6 +222,39 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
             case CredentialType.Certificate when string.IsNullOrWhiteSpace(upstream.CertificatePath) && string.IsNullOrWhiteSpace(upstream.CertificateBase64):
                 errors.Add($"{prefix}:CertificatePath or {prefix}:CertificateBase64 is required {why}.");
                 break;
+            case CredentialType.OnBehalfOf when string.IsNullOrWhiteSpace(upstream.ClientSecret)
+                && string.IsNullOrWhiteSpace(upstream.CertificatePath) && string.IsNullOrWhiteSpace(upstream.CertificateBase64):
+                errors.Add($"{prefix}:ClientSecret, {prefix}:CertificatePath or {prefix}:CertificateBase64 is required {why} (this service's own credential for the exchange).");
+                break;
+        }
+    }
+
+    private static void ValidateUserTokens(string prefix, UserTokenOptions userTokens, List<string> errors)
+    {
+        const string Why = "when an upstream's Credential is OnBehalfOf";
+        if (userTokens.Authority is not { IsAbsoluteUri: true, Scheme: "https" })
+        {
+            errors.Add($"{prefix}:Authority is required {Why}: the https authority that issues the users' tokens, e.g. https://login.microsoftonline.com/<tenant-id>/v2.0.");
+        }
+
+        if (string.IsNullOrWhiteSpace(userTokens.TenantId))
+        {
+            errors.Add($"{prefix}:TenantId is required {Why}: the tenant the users belong to.");
+        }
+
+        if (userTokens.Audiences.Count == 0 || userTokens.Audiences.Any(string.IsNullOrWhiteSpace))
+        {
+            errors.Add($"{prefix}:Audiences is required {Why}: this service's client id (and its Application ID URI for v1.0 tokens), e.g. {prefix}:Audiences:0.");
+        }
+
+        if (string.IsNullOrWhiteSpace(userTokens.RequiredScope))
+        {
+            errors.Add($"{prefix}:RequiredScope must not be empty: the delegated scope users' tokens carry (default access_as_user).");
+        }
+
+        if (userTokens.ClockSkew < TimeSpan.Zero || userTokens.ClockSkew > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"{prefix}:ClockSkew must be between 00:00:00 and 00:10:00.");
         }
     }
 

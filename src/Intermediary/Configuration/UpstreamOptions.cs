@@ -76,6 +76,15 @@ public enum CredentialType
 
     /// <summary>No bearer token (the upstream only needs the subscription key).</summary>
     None,
+
+    /// <summary>
+    /// On behalf of the signed-in user: the caller sends the user's token for this service
+    /// (<c>Authorization: Bearer</c>, checked against <see cref="IntermediaryOptions.UserTokens"/>) and an MSAL
+    /// confidential client — with <see cref="UpstreamOptions.ClientSecret"/>, or the certificate when
+    /// <see cref="UpstreamOptions.CertificatePath"/> or <see cref="UpstreamOptions.CertificateBase64"/> is set —
+    /// exchanges it for the upstream's <see cref="UpstreamOptions.Scope"/>. The upstream sees the user.
+    /// </summary>
+    OnBehalfOf,
 }
 
 /// <summary>

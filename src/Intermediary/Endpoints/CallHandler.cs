@@ -10,12 +10,14 @@ namespace Intermediary.Endpoints;
 public sealed class CallHandler
 {
     private readonly RequestIntake _intake;
+    private readonly UserIdentity _users;
     private readonly CallCache _calls;
     private readonly ILogger<CallHandler> _logger;
 
-    internal CallHandler(RequestIntake intake, CallCache calls, ILogger<CallHandler> logger)
+    internal CallHandler(RequestIntake intake, UserIdentity users, CallCache calls, ILogger<CallHandler> logger)
     {
         _intake = intake;
+        _users = users;
         _calls = calls;
         _logger = logger;
     }
@@ -27,7 +29,7 @@ public sealed class CallHandler
 
     private async Task<EnvelopeResult> CallAsync(HttpContext context, string upstream, string? path)
     {
-        var intake = await _intake.FromHttpAsync(context, upstream, path, context.Request.Method);
+        var intake = await _users.AttachAsync(await _intake.FromHttpAsync(context, upstream, path, context.Request.Method), context.Request);
         var envelope = intake.Request is { } request
             ? await _calls.SendAsync(request, CallerKeys.Offered(context.Request), context.RequestAborted)
             : intake.Rejection!;

@@ -55,6 +55,15 @@ public sealed partial class JobHandler
                 return new EnvelopeResult(intake.Rejection!);
             }
 
+            if (_options.Value.Upstreams[request.Upstream].Credential == CredentialType.OnBehalfOf)
+            {
+                // A job runs after the caller has gone, on any instance: it would need a long-running on-behalf-of
+                // session kept for it, which this version does not keep. Refused rather than run as someone else.
+                var refusal = Envelope.Failure(EnvelopeCode.InvalidRequest,
+                    $"Upstream '{request.Upstream}' is called on behalf of the signed-in user, and jobs cannot act for a user yet: call it synchronously.");
+                return new EnvelopeResult(refusal with { CorrelationId = request.CorrelationId });
+            }
+
             var now = _time.GetUtcNow();
             var idempotencyHash = IdempotencyHash(context.Request, request.Upstream);
             var job = new JobRecord

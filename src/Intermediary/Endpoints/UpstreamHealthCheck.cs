@@ -21,13 +21,16 @@ internal sealed class UpstreamHealthCheck(string upstream, IOptions<Intermediary
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var settings = options.Value.Upstreams[upstream];
-        var token = await tokens.GetTokenAsync(upstream, null, cancellationToken);
+        // Tokens on behalf of users exist only in users' calls: probe reachability without one.
+        var token = settings.Credential == CredentialType.OnBehalfOf
+            ? TokenResult.CredentialNotNeeded
+            : await tokens.GetTokenAsync(upstream, null, cancellationToken);
         if (token.Failure is { } failure)
         {
             return Result(false, "failed", failure.ErrorCode, reachable: false, status: null);
         }
 
-        var tokenState = token.AccessToken is null ? "not-needed" : "ok";
+        var tokenState = settings.Credential == CredentialType.OnBehalfOf ? "per-user" : token.AccessToken is null ? "not-needed" : "ok";
         using var timeout = new CancellationTokenSource(s_probeTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try

@@ -39,7 +39,15 @@ public sealed record Envelope
 }
 
 /// <summary>What the upstream (gateway or backend) answered, when it answered at all.</summary>
-public sealed record UpstreamDetails(int? Status, string? ContentType, string? Code, string? Message, string? RequestId);
+public sealed record UpstreamDetails(int? Status, string? ContentType, string? Code, string? Message, string? RequestId)
+{
+    /// <summary>
+    /// With <see cref="EnvelopeCode.InteractionRequired"/>: the identity provider's claims challenge (JSON, as a string)
+    /// the user's next sign-in must satisfy. Written only when present.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Claims { get; init; }
+}
 
 /// <summary>Job state for the asynchronous endpoints.</summary>
 public sealed record JobDetails(

@@ -32,4 +32,6 @@ public enum EnvelopeCode
     JobCanceled,
     InternalError,
     MethodNotAllowed,
+    ConsentRequired,
+    InteractionRequired,
 }

@@ -8,6 +8,12 @@ internal interface ITokenProvider
     /// a fresh one: if the cache already holds a different token it is returned, otherwise one forced refresh runs.
     /// </summary>
     Task<TokenResult> GetTokenAsync(string upstream, string? rejectedToken, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A token for the upstream's scope on behalf of <paramref name="user"/> (an upstream whose credential is
+    /// OnBehalfOf), exchanged once per distinct user token and then answered from MSAL's user token cache.
+    /// </summary>
+    Task<TokenResult> GetUserTokenAsync(string upstream, ValidatedUser user, CancellationToken cancellationToken);
 }
 
 /// <summary>A token, or why there is none. <see cref="AccessToken"/> is null with <see cref="CredentialNotNeeded"/>.</summary>

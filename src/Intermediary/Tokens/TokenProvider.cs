@@ -46,6 +46,38 @@ internal sealed partial class TokenProvider(
     // The token to reuse per upstream, and until when.
     private readonly ConcurrentDictionary<string, HeldToken> _held = new(StringComparer.Ordinal);
 
+    // On-behalf-of exchanges, one MSAL app per credential: never the per-upstream held token above, which is the app's own.
+    private readonly ConcurrentDictionary<string, Lazy<OnBehalfOfTokenSource>> _userSources = new();
+
+    public async Task<TokenResult> GetUserTokenAsync(string upstream, ValidatedUser user, CancellationToken cancellationToken)
+    {
+        if (!options.Value.Upstreams.TryGetValue(upstream, out var settings) || settings.Credential != CredentialType.OnBehalfOf)
+        {
+            throw new ArgumentException($"Upstream '{upstream}' is not configured with Credential OnBehalfOf.", nameof(upstream));
+        }
+
+        var sourceKey = SourceKey(upstream, settings);
+        OnBehalfOfTokenSource source;
+        try
+        {
+            source = _userSources.GetOrAdd(sourceKey, _ => new Lazy<OnBehalfOfTokenSource>(() => new OnBehalfOfTokenSource(CreateApplication(upstream, settings)))).Value;
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or FormatException or UnauthorizedAccessException)
+        {
+            _userSources.TryRemove(sourceKey, out _);
+            return CredentialLoadFailed(upstream, ex);
+        }
+
+        var result = await source.AcquireAsync(settings.Scope!, user, cancellationToken);
+        if (result.Failure is { } failure)
+        {
+            LogUserTokenFailed(logger, upstream, failure.Kind, failure.ErrorCode ?? "unknown");
+        }
+
+        metrics.TokenAcquired(upstream, result.Failure is not null ? "failed" : result.FromCache ? "cache" : "identity_provider");
+        return result;
+    }
+
     public Task<TokenResult> GetTokenAsync(string upstream, string? rejectedToken, CancellationToken cancellationToken)
     {
         if (_held.TryGetValue(upstream, out var held))
@@ -101,6 +133,16 @@ internal sealed partial class TokenProvider(
             return TokenResult.CredentialNotNeeded;
         }
 
+        if (settings.Credential == CredentialType.OnBehalfOf)
+        {
+            // Only a user's call has a token to exchange; the service has none of its own for this upstream.
+            return new TokenResult(null, new TokenFailure(
+                $"Upstream '{upstream}' is called on behalf of the signed-in user; this call carries no user.", "UserTokenRequired", null, false)
+            {
+                Kind = TokenFailureKind.Unauthenticated,
+            });
+        }
+
         var scope = settings.Scope!;
         var sourceKey = SourceKey(upstream, settings);
         ITokenSource source;
@@ -111,10 +153,7 @@ internal sealed partial class TokenProvider(
         catch (Exception ex) when (ex is CryptographicException or IOException or FormatException or UnauthorizedAccessException)
         {
             _sources.TryRemove(sourceKey, out _);
-            LogCredentialLoadFailed(logger, upstream, ex.GetType().Name);
-            return new TokenResult(null, new TokenFailure(
-                $"The certificate for upstream '{upstream}' could not be loaded; check its CertificatePath/CertificateBase64 and password.",
-                "CertificateLoadFailed", null, false));
+            return CredentialLoadFailed(upstream, ex);
         }
 
         var result = await _flight.RunAsync((sourceKey, scope, false), key => Acquire(upstream, source, key.Scope, false), cancellationToken);
@@ -154,13 +193,21 @@ internal sealed partial class TokenProvider(
         return result;
     }
 
-    private ITokenSource CreateSource(string upstream, UpstreamOptions settings)
+    private TokenResult CredentialLoadFailed(string upstream, Exception ex)
     {
-        if (settings.Credential == CredentialType.ManagedIdentity)
-        {
-            return new ManagedIdentityTokenSource(ManagedIdentities.For(settings.ManagedIdentityClientId));
-        }
+        LogCredentialLoadFailed(logger, upstream, ex.GetType().Name);
+        return new TokenResult(null, new TokenFailure(
+            $"The certificate for upstream '{upstream}' could not be loaded; check its CertificatePath/CertificateBase64 and password.",
+            "CertificateLoadFailed", null, false));
+    }
 
+    private ITokenSource CreateSource(string upstream, UpstreamOptions settings) =>
+        settings.Credential == CredentialType.ManagedIdentity
+            ? new ManagedIdentityTokenSource(ManagedIdentities.For(settings.ManagedIdentityClientId))
+            : new MsalTokenSource(CreateApplication(upstream, settings));
+
+    private IConfidentialClientApplication CreateApplication(string upstream, UpstreamOptions settings)
+    {
         var authority = new Uri(settings.AuthorityHost, settings.TenantId!.Trim('/') + "/");
         var builder = ConfidentialClientApplicationBuilder.Create(settings.ClientId)
             .WithHttpClientFactory(new MsalHttpClientFactory(httpClientFactory));
@@ -178,10 +225,14 @@ internal sealed partial class TokenProvider(
                 (AssertionRequestOptions request) => AssertionProvider().GetAssertionAsync(upstream, request.CancellationToken)),
             CredentialType.FederatedManagedIdentity => builder.WithClientAssertion(
                 FederatedAssertion(ManagedIdentities.For(settings.ManagedIdentityClientId), settings.FederatedTokenAudience)),
+            // The service's own credential for the exchange: its certificate when one is configured, else its secret.
+            CredentialType.OnBehalfOf when !string.IsNullOrWhiteSpace(settings.CertificatePath) || !string.IsNullOrWhiteSpace(settings.CertificateBase64)
+                => builder.WithCertificate(LoadCertificate(settings), sendX5C: true),
+            CredentialType.OnBehalfOf => builder.WithClientSecret(settings.ClientSecret),
             _ => throw new InvalidOperationException($"Credential type {settings.Credential} does not use MSAL."),
         };
 
-        return new MsalTokenSource(builder.Build());
+        return builder.Build();
     }
 
     private IClientAssertionProvider AssertionProvider() =>
@@ -218,6 +269,9 @@ internal sealed partial class TokenProvider(
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Token request for upstream {Upstream} failed: {ErrorCode} (HTTP {HttpStatus})")]
     private static partial void LogTokenFailed(ILogger logger, string upstream, string errorCode, int? httpStatus);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Token exchange on behalf of a user for upstream {Upstream} failed: {Kind} {ErrorCode}")]
+    private static partial void LogUserTokenFailed(ILogger logger, string upstream, TokenFailureKind kind, string errorCode);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Upstream {Upstream} rejected a cached token; forcing one refresh")]
     private static partial void LogForcedRefresh(ILogger logger, string upstream);

@@ -104,7 +104,9 @@ internal sealed partial class UpstreamClient(
 
         var pipelineKey = budget is null ? request.Upstream : $"{request.Upstream}@{budget.Value.Ticks}";
 
-        var token = await tokens.GetTokenAsync(request.Upstream, null, cancellationToken);
+        var token = request.User is { } user
+            ? await tokens.GetUserTokenAsync(request.Upstream, user, cancellationToken)
+            : await tokens.GetTokenAsync(request.Upstream, null, cancellationToken);
         if (token.Failure is { } failure)
         {
             return new UpstreamCallResult(TokenFailed(failure, plan), null);
@@ -177,7 +179,8 @@ internal sealed partial class UpstreamClient(
         try
         {
             var response = await SendOnceAsync(plan, settings, cancellationToken);
-            if (response.StatusCode != 401 || plan.TokenRefreshed || plan.Token is null
+            // A user's token is not refreshed here: a fresh exchange of the same user token would give the same answer.
+            if (response.StatusCode != 401 || plan.TokenRefreshed || plan.Token is null || plan.Request.User is not null
                 || !ErrorClassifier.Classify(response, time.GetUtcNow()).TokenRejected)
             {
                 return Outcome.FromResult(response);
@@ -266,18 +269,25 @@ internal sealed partial class UpstreamClient(
     private static Envelope TokenFailed(TokenFailure failure, RetryPlan plan)
     {
         var request = plan.Request;
+        var code = failure.Kind switch
+        {
+            TokenFailureKind.Unauthenticated => EnvelopeCode.Unauthenticated,
+            TokenFailureKind.ConsentRequired => EnvelopeCode.ConsentRequired,
+            TokenFailureKind.InteractionRequired => EnvelopeCode.InteractionRequired,
+            _ => EnvelopeCode.TokenAcquisitionFailed,
+        };
         return new Envelope
         {
             Ok = false,
-            Status = EnvelopeStatus.For(EnvelopeCode.TokenAcquisitionFailed),
-            Code = EnvelopeCode.TokenAcquisitionFailed,
+            Status = EnvelopeStatus.For(code),
+            Code = code,
             Message = failure.Message,
             Source = EnvelopeSource.Identity,
             Retryable = failure.Retryable,
             Attempts = plan.Attempts,
             DurationMs = (long)plan.Elapsed.TotalMilliseconds,
             CorrelationId = request.CorrelationId,
-            Upstream = new UpstreamDetails(failure.HttpStatus, null, failure.ErrorCode, failure.Message, null),
+            Upstream = new UpstreamDetails(failure.HttpStatus, null, failure.ErrorCode, failure.Message, null) { Claims = failure.Claims },
         };
     }
 

@@ -10,6 +10,9 @@ internal sealed record UpstreamRequest(
     ReadOnlyMemory<byte>? Body,
     string CorrelationId)
 {
+    /// <summary>The signed-in user the call is made for (upstreams called on behalf of the user); never stored with a job.</summary>
+    public Tokens.ValidatedUser? User { get; init; }
+
     private static readonly HashSet<HttpMethod> s_idempotent = [HttpMethod.Get, HttpMethod.Head, HttpMethod.Options, HttpMethod.Put, HttpMethod.Delete];
 
     /// <summary>Safe to send twice: an idempotent method, or the caller (or a job) supplied an Idempotency-Key.</summary>

@@ -35,6 +35,36 @@ public sealed class OptionsValidationTests
         ["Intermediary:Upstreams:orders:Cache:VaryByCaller"] = "true",
     }));
 
+    [Fact]
+    public void An_upstream_called_on_behalf_of_users_needs_the_user_token_settings_and_a_credential_of_its_own()
+    {
+        var onBehalfOf = new Dictionary<string, string?>(s_valid)
+        {
+            ["Intermediary:Upstreams:orders:Credential"] = "OnBehalfOf",
+            ["Intermediary:UserTokens:Authority"] = "https://login.microsoftonline.com/tenant/v2.0",
+            ["Intermediary:UserTokens:TenantId"] = "tenant",
+            ["Intermediary:UserTokens:Audiences:0"] = "client",
+        };
+        var bare = new Dictionary<string, string?>(s_valid) { ["Intermediary:Upstreams:orders:Credential"] = "OnBehalfOf" };
+        var noCredential = new Dictionary<string, string?>(onBehalfOf) { ["Intermediary:Upstreams:orders:ClientSecret"] = null };
+        var loose = new Dictionary<string, string?>(onBehalfOf)
+        {
+            ["Intermediary:UserTokens:Authority"] = "http://login.example/tenant/v2.0",
+            ["Intermediary:UserTokens:RequiredScope"] = " ",
+            ["Intermediary:UserTokens:ClockSkew"] = "01:00:00",
+        };
+
+        Assert.Empty(Errors(onBehalfOf));
+        Assert.Empty(Errors(new Dictionary<string, string?>(onBehalfOf) { ["Intermediary:Upstreams:orders:ClientSecret"] = null, ["Intermediary:Upstreams:orders:CertificatePath"] = "/certs/me.pfx" }));
+        var errors = Errors(bare);
+        Assert.Contains(errors, e => e.StartsWith("Intermediary:UserTokens:Authority is required", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Intermediary:UserTokens:TenantId is required", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Intermediary:UserTokens:Audiences is required", StringComparison.Ordinal));
+        Assert.Contains(Errors(noCredential), e => e.Contains("Intermediary:Upstreams:orders:ClientSecret, ", StringComparison.Ordinal));
+        Assert.Equal(3, Errors(loose).Count(e => e.StartsWith("Intermediary:UserTokens:", StringComparison.Ordinal)));
+        Assert.DoesNotContain(Errors(s_valid), e => e.Contains("UserTokens", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("Intermediary:Upstreams:orders:BaseUrl")]
     [InlineData("Intermediary:Upstreams:orders:ClientSecret")]

@@ -46,7 +46,7 @@ public sealed class ConnectorTests : IAsyncLifetime
         var serialized = JsonSerializer.SerializeToElement(
             Envelope.Failure(EnvelopeCode.Ok, "m") with
             {
-                Upstream = new UpstreamDetails(1, "", "", "", ""),
+                Upstream = new UpstreamDetails(1, "", "", "", "") { Claims = "" },
                 Job = new JobDetails("", "", "", null, null, null, null),
                 Cache = new CacheDetails(false, false, false, 0),
             },

@@ -35,7 +35,8 @@ public abstract class ScenarioFixture : IAsyncLifetime
         var settings = SimulatorUpstream.Settings(simulator, "demo", "/items", "/faults", "/echo", "/jobs", "/lro");
         foreach (var (key, value) in SimulatorUpstream.Settings(simulator, "tight", "/faults")
             .Concat(SimulatorUpstream.Settings(simulator, "hasty", "/faults"))
-            .Concat(SimulatorUpstream.Settings(simulator, "cached", "/items")))
+            .Concat(SimulatorUpstream.Settings(simulator, "cached", "/items"))
+            .Concat(SimulatorUpstream.OnBehalfOfSettings(simulator, "user", "/whoami")))
         {
             settings[key] = value;
         }

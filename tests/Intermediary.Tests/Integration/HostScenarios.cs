@@ -56,6 +56,23 @@ public abstract class HostScenarios(ScenarioFixture fixture)
     }
 
     [Fact]
+    public async Task A_users_call_reaches_the_backend_as_that_user_and_needs_the_key_as_well()
+    {
+        var token = fixture.Simulator.IssueUserToken("bob");
+        void AsBob(HttpRequestMessage request) => request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+        var seen = await Host.CallAsync(HttpMethod.Get, "api/call/user/whoami", AsBob);
+        var withoutUser = await Host.CallAsync(HttpMethod.Get, "api/call/user/whoami", r => r.Headers.Add("X-Error-Mode", "status"));
+        var withoutKey = await Host.CallAsync(HttpMethod.Get, "api/call/user/whoami", AsBob, withKey: false);
+
+        Assert.True(seen.Ok, seen.ToString());
+        Assert.Equal("user", seen.Data.GetProperty("kind").GetString());
+        Assert.Equal("b0b00000-0000-4000-8000-000000000b0b", seen.Data.GetProperty("objectId").GetString());
+        Assert.Equal((401, "Unauthenticated"), (withoutUser.StatusCode, withoutUser.Code));
+        Assert.Equal(401, withoutKey.StatusCode);
+    }
+
+    [Fact]
     public async Task Post_creates_and_validation_errors_are_ValidationFailed()
     {
         var created = await Host.CallAsync(HttpMethod.Post, "api/call/demo/items?errorMode=status",
