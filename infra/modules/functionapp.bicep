@@ -176,6 +176,13 @@ var intermediarySettings = [
   { name: 'Intermediary__MaxRequestHeadersBytes', value: '32768' }
   // The response cache's memory per instance (64 MiB); it holds nothing unless the upstream names cached paths.
   { name: 'Intermediary__ResponseCacheBytes', value: '67108864' }
+  // Users' tokens, read only when the upstream's credential is OnBehalfOf: issued by the upstream's tenant for the
+  // Intermediary app registration (v2.0 tokens carry its client id as the audience), with the access_as_user scope.
+  { name: 'Intermediary__UserTokens__Authority', value: '${environment().authentication.loginEndpoint}${upstreamTenantId}/v2.0' }
+  { name: 'Intermediary__UserTokens__TenantId', value: upstreamTenantId }
+  { name: 'Intermediary__UserTokens__Audiences__0', value: upstreamClientId }
+  { name: 'Intermediary__UserTokens__RequiredScope', value: 'access_as_user' }
+  { name: 'Intermediary__UserTokens__ClockSkew', value: '00:02:00' }
 
   // Jobs: Azure Storage through the managed identity (service URIs + client id, no connection string).
   { name: 'Intermediary__Jobs__Store', value: 'AzureStorage' }
@@ -212,7 +219,8 @@ var intermediarySettings = [
   { name: 'Intermediary__Upstreams__${upstreamName}__Scope', value: upstreamScope }
   {
     name: 'Intermediary__Upstreams__${upstreamName}__ClientSecret'
-    value: credential == 'ClientSecret' ? keyVaultReference.clientSecret : ''
+    // OnBehalfOf exchanges users' tokens with the same app registration's secret.
+    value: credential == 'ClientSecret' || credential == 'OnBehalfOf' ? keyVaultReference.clientSecret : ''
   }
   // Certificate credential: import the PFX into the vault as a certificate; its secret is the base64 PFX
   // without a password, so CertificatePassword stays empty. There is no certificate file on Flex Consumption,

@@ -60,4 +60,4 @@ type resilienceSettings = {
 
 @export()
 @description('Credential types of Intermediary:Upstreams:{name}:Credential (README "Tokens").')
-type credentialType = 'ClientSecret' | 'Certificate' | 'FederatedManagedIdentity' | 'ClientAssertion' | 'ManagedIdentity' | 'None'
+type credentialType = 'ClientSecret' | 'Certificate' | 'FederatedManagedIdentity' | 'ClientAssertion' | 'ManagedIdentity' | 'None' | 'OnBehalfOf'

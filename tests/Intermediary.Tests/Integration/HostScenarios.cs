@@ -63,7 +63,11 @@ public abstract class HostScenarios(ScenarioFixture fixture)
 
         var seen = await Host.CallAsync(HttpMethod.Get, "api/call/user/whoami", AsBob);
         var withoutUser = await Host.CallAsync(HttpMethod.Get, "api/call/user/whoami", r => r.Headers.Add("X-Error-Mode", "status"));
-        var withoutKey = await Host.CallAsync(HttpMethod.Get, "api/call/user/whoami", AsBob, withKey: false);
+        var withoutKey = await Host.CallAsync(HttpMethod.Get, "api/call/user/whoami", r =>
+        {
+            AsBob(r);
+            r.Headers.Add("X-Error-Mode", "status");
+        }, withKey: false);
 
         Assert.True(seen.Ok, seen.ToString());
         Assert.Equal("user", seen.Data.GetProperty("kind").GetString());
