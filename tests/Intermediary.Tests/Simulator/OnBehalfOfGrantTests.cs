@@ -203,22 +203,7 @@ public sealed class OnBehalfOfGrantTests : IAsyncLifetime
     private static (string?, string?, string?) Identity(JsonElement seen) =>
         (seen.GetProperty("kind").GetString(), seen.GetProperty("objectId").GetString(), seen.GetProperty("username").GetString());
 
-    private static JsonElement Payload(string jwt) =>
-        JsonElement.Parse(Convert.FromBase64String(Pad(jwt.Split('.')[1].Replace('-', '+').Replace('_', '/'))));
+    private static JsonElement Payload(string jwt) => JsonElement.Parse(SimulatorMsal.Payload(jwt));
 
-    private static string Pad(string base64) => base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-
-    private static IConfidentialClientApplication Msal(ApimSimulator simulator) =>
-        ConfidentialClientApplicationBuilder.Create(simulator.Options.ClientId)
-            .WithClientSecret(simulator.Options.ClientSecret)
-            .WithAuthority(simulator.Authority.AbsoluteUri, validateAuthority: false)
-            .WithInstanceDiscovery(false)
-            .WithHttpClientFactory(new TrustingFactory(new HttpClient(simulator.CreateTrustingHandler())))
-            .Build();
-
-    // The client lives as long as the MSAL app, as MSAL expects of a factory's client.
-    private sealed class TrustingFactory(HttpClient client) : IMsalHttpClientFactory
-    {
-        public HttpClient GetHttpClient() => client;
-    }
+    private static IConfidentialClientApplication Msal(ApimSimulator simulator) => SimulatorMsal.App(simulator);
 }

@@ -181,22 +181,7 @@ public sealed class OnBehalfOfTests : IAsyncLifetime, IDisposable
         return new UserTokenValidator(options, new HttpClient(_simulator.CreateTrustingHandler()), _clock, loggers.CreateLogger<UserTokenValidator>());
     }
 
-    private IConfidentialClientApplication Msal(string? secret = null) =>
-        ConfidentialClientApplicationBuilder.Create(_simulator.Options.ClientId)
-            .WithClientSecret(secret ?? _simulator.Options.ClientSecret)
-            .WithAuthority(_simulator.Authority.AbsoluteUri, validateAuthority: false)
-            .WithInstanceDiscovery(false)
-            .WithHttpClientFactory(new TrustingFactory(new HttpClient(_simulator.CreateTrustingHandler())))
-            .Build();
+    private IConfidentialClientApplication Msal(string? secret = null) => SimulatorMsal.App(_simulator, secret);
 
-    private static string Payload(string jwt)
-    {
-        var part = jwt.Split('.')[1].Replace('-', '+').Replace('_', '/');
-        return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(part.PadRight(part.Length + ((4 - (part.Length % 4)) % 4), '=')));
-    }
-
-    private sealed class TrustingFactory(HttpClient client) : IMsalHttpClientFactory
-    {
-        public HttpClient GetHttpClient() => client;
-    }
+    private static string Payload(string jwt) => SimulatorMsal.Payload(jwt);
 }
