@@ -22,7 +22,8 @@ internal sealed class UpstreamHealthCheck(string upstream, IOptions<Intermediary
     {
         var settings = options.Value.Upstreams[upstream];
         // Tokens on behalf of users exist only in users' calls: probe reachability without one.
-        var token = settings.Credential == CredentialType.OnBehalfOf
+        var perUser = settings.Credential == CredentialType.OnBehalfOf;
+        var token = perUser
             ? TokenResult.CredentialNotNeeded
             : await tokens.GetTokenAsync(upstream, null, cancellationToken);
         if (token.Failure is { } failure)
@@ -30,7 +31,7 @@ internal sealed class UpstreamHealthCheck(string upstream, IOptions<Intermediary
             return Result(false, "failed", failure.ErrorCode, reachable: false, status: null);
         }
 
-        var tokenState = settings.Credential == CredentialType.OnBehalfOf ? "per-user" : token.AccessToken is null ? "not-needed" : "ok";
+        var tokenState = perUser ? "per-user" : token.AccessToken is null ? "not-needed" : "ok";
         using var timeout = new CancellationTokenSource(s_probeTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try

@@ -27,38 +27,12 @@ internal sealed class OnBehalfOfTokenSource(IConfidentialClientApplication appli
         return _exchanges.RunAsync((scope, user.Partition), key => ExchangeAsync(key.Scope, user.Token), cancellationToken);
     }
 
-    private async Task<TokenResult> ExchangeAsync(string scope, string userToken)
-    {
-        try
-        {
-            // Shared by every waiter, so no one caller's cancellation; the token HttpClient's timeout bounds it.
-            var result = await application.AcquireTokenOnBehalfOf([scope], new UserAssertion(userToken)).ExecuteAsync(CancellationToken.None);
-            return new TokenResult(result.AccessToken, null)
-            {
-                FromCache = result.AuthenticationResultMetadata.TokenSource == TokenSource.Cache,
-                ExpiresOn = result.ExpiresOn,
-                RefreshOn = result.AuthenticationResultMetadata.RefreshOn,
-            };
-        }
-        catch (MsalUiRequiredException ex)
-        {
-            return new TokenResult(null, ForUser(ex));
-        }
-        catch (MsalServiceException ex)
-        {
-            var code = MsalTokenSource.AadstsCode(ex.Message) ?? ex.ErrorCode;
-            return Failed(TokenFailureKind.TokenAcquisitionFailed, MsalTokenSource.FirstSentence(ex.Message, code), code,
-                ex.StatusCode == 0 ? null : ex.StatusCode, retryable: ex.StatusCode is 429 or >= 500 || ex.IsRetryable);
-        }
-        catch (MsalClientException ex)
-        {
-            return Failed(TokenFailureKind.TokenAcquisitionFailed, $"the token request could not be made ({ex.ErrorCode}).", ex.ErrorCode, null, retryable: false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
-        {
-            return Failed(TokenFailureKind.TokenAcquisitionFailed, "the identity provider could not be reached.", null, null, retryable: true);
-        }
-    }
+    // Shared by every waiter, so no one caller's cancellation; the token HttpClient's timeout bounds it.
+    private Task<TokenResult> ExchangeAsync(string scope, string userToken) =>
+        MsalTokenSource.RunAsync(
+            () => application.AcquireTokenOnBehalfOf([scope], new UserAssertion(userToken)).ExecuteAsync(CancellationToken.None),
+            "Could not get an access token on behalf of the user: ",
+            ForUser);
 
     /// <summary>What the user has to do, from Entra's answer: the claims challenge first, then consent, then sign-in.</summary>
     internal static TokenFailure ForUser(MsalUiRequiredException ex)
@@ -87,7 +61,4 @@ internal sealed class OnBehalfOfTokenSource(IConfidentialClientApplication appli
             ? new TokenFailure($"The user's sign-in can no longer be used: {detail}", code, status, false) { Kind = TokenFailureKind.Unauthenticated }
             : new TokenFailure($"Could not get an access token on behalf of the user: {detail}", code, status, false) { Kind = TokenFailureKind.InteractionRequired };
     }
-
-    private static TokenResult Failed(TokenFailureKind kind, string detail, string? code, int? status, bool retryable) =>
-        new(null, new TokenFailure($"Could not get an access token on behalf of the user: {detail}", code, status, retryable) { Kind = kind });
 }

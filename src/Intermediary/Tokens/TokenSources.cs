@@ -14,15 +14,24 @@ internal interface ITokenSource
 /// <summary>MSAL confidential client (secret, certificate or assertion); MSAL's in-memory app cache does the caching.</summary>
 internal sealed partial class MsalTokenSource(IConfidentialClientApplication application) : ITokenSource
 {
-    public async Task<TokenResult> AcquireAsync(string scope, bool forceRefresh)
+    private const string FailurePrefix = "Could not get an access token from Microsoft Entra ID: ";
+
+    // The shared acquisition is not tied to any one caller's cancellation (see SingleFlight); the token HttpClient's
+    // timeout bounds it.
+    public Task<TokenResult> AcquireAsync(string scope, bool forceRefresh) =>
+        RunAsync(() => application.AcquireTokenForClient([scope]).WithForceRefresh(forceRefresh).ExecuteAsync(CancellationToken.None), FailurePrefix);
+
+    /// <summary>
+    /// Runs one MSAL acquisition and turns its outcome into a <see cref="TokenResult"/>: the token, or a failure that
+    /// starts with <paramref name="failurePrefix"/> and carries the AADSTS code. A flow whose user can act on a
+    /// "UI required" answer passes <paramref name="forUser"/> to say how.
+    /// </summary>
+    internal static async Task<TokenResult> RunAsync(
+        Func<Task<AuthenticationResult>> acquire, string failurePrefix, Func<MsalUiRequiredException, TokenFailure>? forUser = null)
     {
         try
         {
-            // The shared acquisition is not tied to any one caller's cancellation (see SingleFlight); the token
-            // HttpClient's timeout bounds it.
-            var result = await application.AcquireTokenForClient([scope])
-                .WithForceRefresh(forceRefresh)
-                .ExecuteAsync(CancellationToken.None);
+            var result = await acquire();
             return new TokenResult(result.AccessToken, null)
             {
                 FromCache = result.AuthenticationResultMetadata.TokenSource == TokenSource.Cache,
@@ -30,20 +39,24 @@ internal sealed partial class MsalTokenSource(IConfidentialClientApplication app
                 RefreshOn = result.AuthenticationResultMetadata.RefreshOn,
             };
         }
+        catch (MsalUiRequiredException ex) when (forUser is not null)
+        {
+            return new TokenResult(null, forUser(ex));
+        }
         catch (MsalServiceException ex)
         {
             var code = AadstsCode(ex.Message) ?? ex.ErrorCode;
             var retryable = ex.StatusCode is 429 or >= 500 || ex.IsRetryable;
-            return Failed(FirstSentence(ex.Message, code), code, ex.StatusCode == 0 ? null : ex.StatusCode, retryable);
+            return Failed(failurePrefix, FirstSentence(ex.Message, code), code, ex.StatusCode == 0 ? null : ex.StatusCode, retryable);
         }
         catch (MsalClientException ex)
         {
             // Client-side problems (bad certificate, unreachable authority) carry no secret in ErrorCode.
-            return Failed($"the token request could not be made ({ex.ErrorCode}).", ex.ErrorCode, null, retryable: false);
+            return Failed(failurePrefix, $"the token request could not be made ({ex.ErrorCode}).", ex.ErrorCode, null, retryable: false);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
         {
-            return Failed("the identity provider could not be reached.", null, null, retryable: true);
+            return Failed(failurePrefix, "the identity provider could not be reached.", null, null, retryable: true);
         }
     }
 
@@ -61,8 +74,8 @@ internal sealed partial class MsalTokenSource(IConfidentialClientApplication app
         return text.Length > 300 ? text[..300] + "…" : text;
     }
 
-    private static TokenResult Failed(string detail, string? code, int? status, bool retryable) =>
-        new(null, new TokenFailure($"Could not get an access token from Microsoft Entra ID: {detail}", code, status, retryable));
+    private static TokenResult Failed(string prefix, string detail, string? code, int? status, bool retryable) =>
+        new(null, new TokenFailure(prefix + detail, code, status, retryable));
 
     [GeneratedRegex(@"AADSTS\d{4,}", RegexOptions.CultureInvariant)]
     private static partial Regex AadstsPattern();
