@@ -101,6 +101,9 @@ public sealed class ApimSimulator : IAsyncDisposable
     /// <summary>On-behalf-of and refresh-token grants that issued a user's token for the demo API.</summary>
     public int UserTokenExchanges => _users.Exchanges;
 
+    /// <summary>Refresh tokens redeemed: a long-running on-behalf-of session renewing the user's token without the user.</summary>
+    public int UserTokenRefreshes => _users.Redeemed;
+
     /// <summary>POSTs to the token endpoint, whatever their outcome.</summary>
     public int TokenRequestCount => _tokenScript.RequestCount;
 

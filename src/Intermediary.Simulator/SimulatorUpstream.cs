@@ -6,7 +6,6 @@ namespace Intermediary.Simulator;
 /// </summary>
 public static class SimulatorUpstream
 {
-    /// <summary><c>Intermediary:Upstreams:{name}:*</c> settings for <paramref name="simulator"/>.</summary>
     /// <summary>
     /// Settings for an upstream called on behalf of the signed-in user (Credential OnBehalfOf), and the service's
     /// UserTokens settings that accept the simulator's users' tokens (see <see cref="ApimSimulator.IssueUserToken"/>).
@@ -21,6 +20,7 @@ public static class SimulatorUpstream
         return settings;
     }
 
+    /// <summary><c>Intermediary:Upstreams:{name}:*</c> settings for <paramref name="simulator"/>.</summary>
     public static Dictionary<string, string?> Settings(ApimSimulator simulator, string name, params string[] allowedPaths)
     {
         ArgumentNullException.ThrowIfNull(simulator);

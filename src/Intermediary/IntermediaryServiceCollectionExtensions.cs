@@ -126,11 +126,15 @@ public static class IntermediaryServiceCollectionExtensions
         services.TryAddSingleton<IJobQueue>(sp => Jobs(sp).Store == JobStoreKind.AzureStorage
             ? new AzureJobQueue(sp.GetRequiredService<AzureStorageClients>(), Jobs(sp).Storage, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AzureJobQueue>>())
             : new InMemoryJobQueue(sp.GetRequiredService<TimeProvider>()));
+        // Jobs acting for a user keep their on-behalf-of session where the job lives.
+        services.TryAddSingleton<IUserSessionStore>(sp => sp.GetRequiredService<IJobStore>() as IUserSessionStore
+            ?? throw new InvalidOperationException($"The registered {nameof(IJobStore)} does not implement {nameof(IUserSessionStore)}, which OnBehalfOf upstreams need."));
         services.TryAddSingleton<RunningJobs>();
         services.TryAddSingleton<OperationFollower>();
         services.TryAddSingleton(sp => new JobRunner(
             sp.GetRequiredService<IJobStore>(),
             sp.GetRequiredService<UpstreamClient>(),
+            sp.GetRequiredService<ITokenProvider>(),
             sp.GetRequiredService<OperationFollower>(),
             sp.GetRequiredService<RunningJobs>(),
             sp.GetRequiredService<IOptions<IntermediaryOptions>>(),
@@ -178,6 +182,8 @@ public static class IntermediaryServiceCollectionExtensions
             sp.GetRequiredService<ILogger<HealthHandler>>()));
         services.TryAddSingleton(sp => new JobHandler(
             sp.GetRequiredService<RequestIntake>(),
+            sp.GetRequiredService<UserIdentity>(),
+            sp.GetRequiredService<ITokenProvider>(),
             sp.GetRequiredService<IJobStore>(),
             sp.GetRequiredService<IJobQueue>(),
             sp.GetRequiredService<RunningJobs>(),

@@ -13,9 +13,13 @@ internal sealed class UserDirectory(SimulatorOptions options)
     private readonly ConcurrentDictionary<string, UserChallenge> _challenges = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RefreshGrant> _refreshTokens = new(StringComparer.Ordinal);
     private int _exchanges;
+    private int _redeemed;
 
     /// <summary>On-behalf-of and refresh-token grants that issued a token.</summary>
     public int Exchanges => Volatile.Read(ref _exchanges);
+
+    /// <summary>Refresh tokens redeemed (each one once; the grant may still fail on the user's policies).</summary>
+    public int Redeemed => Volatile.Read(ref _redeemed);
 
     public SimulatedUser? FindByName(string name) =>
         options.Users.FirstOrDefault(user => string.Equals(user.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -37,10 +41,16 @@ internal sealed class UserDirectory(SimulatorOptions options)
     }
 
     /// <summary>The grant behind a refresh token presented by <paramref name="clientId"/>, used up (rotation); null when unknown, revoked or another client's.</summary>
-    public RefreshGrant? Redeem(string refreshToken, string clientId) =>
-        _refreshTokens.TryRemove(refreshToken, out var grant) && string.Equals(grant.ClientId, clientId, StringComparison.OrdinalIgnoreCase)
-            ? grant
-            : null;
+    public RefreshGrant? Redeem(string refreshToken, string clientId)
+    {
+        if (!_refreshTokens.TryRemove(refreshToken, out var grant) || !string.Equals(grant.ClientId, clientId, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        Interlocked.Increment(ref _redeemed);
+        return grant;
+    }
 
     /// <summary>Ends every session of the user: their refresh tokens stop working (AADSTS700082).</summary>
     public void RevokeSessions(SimulatedUser user)
@@ -58,6 +68,7 @@ internal sealed class UserDirectory(SimulatorOptions options)
     {
         _challenges.Clear();
         Interlocked.Exchange(ref _exchanges, 0);
+        Interlocked.Exchange(ref _redeemed, 0);
     }
 }
 

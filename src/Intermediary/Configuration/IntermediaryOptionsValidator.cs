@@ -256,6 +256,11 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
         {
             errors.Add($"{prefix}:ClockSkew must be between 00:00:00 and 00:10:00.");
         }
+
+        if (userTokens.CacheBytes <= 0)
+        {
+            errors.Add($"{prefix}:CacheBytes must be greater than 0 (default 33554432, 32 MiB).");
+        }
     }
 
     private static void ValidateResilience(string prefix, ResilienceOptions resilience, List<string> errors)

@@ -25,4 +25,12 @@ public sealed class UserTokenOptions
 
     /// <summary>Allowed difference between the issuer's clock and ours. <value>The default is 2 minutes.</value></summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Memory for the users' exchanged tokens kept between calls (MSAL's user token cache, one entry per distinct user
+    /// token): when it is full, new entries are not kept and compaction drops the least recently used, so a burst of
+    /// users costs exchanges, never unbounded memory. Jobs' long-running sessions are kept in the job store instead.
+    /// <value>The default is 32 MiB.</value>
+    /// </summary>
+    public long CacheBytes { get; set; } = 32L * 1024 * 1024;
 }

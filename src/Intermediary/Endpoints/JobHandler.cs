@@ -5,6 +5,8 @@ using Intermediary.Configuration;
 using Intermediary.Envelopes;
 using Intermediary.Jobs;
 using Intermediary.Security;
+using Intermediary.Tokens;
+using Intermediary.Upstream;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,6 +24,8 @@ public sealed partial class JobHandler
     public const string JobMethodHeader = "X-Job-Method";
 
     private readonly RequestIntake _intake;
+    private readonly UserIdentity _identity;
+    private readonly ITokenProvider _tokens;
     private readonly IJobStore _store;
     private readonly IJobQueue _queue;
     private readonly RunningJobs _running;
@@ -29,10 +33,12 @@ public sealed partial class JobHandler
     private readonly TimeProvider _time;
     private readonly ILogger<JobHandler> _logger;
 
-    internal JobHandler(RequestIntake intake, IJobStore store, IJobQueue queue, RunningJobs running,
+    internal JobHandler(RequestIntake intake, UserIdentity identity, ITokenProvider tokens, IJobStore store, IJobQueue queue, RunningJobs running,
         IOptions<IntermediaryOptions> options, TimeProvider time, ILogger<JobHandler> logger)
     {
         _intake = intake;
+        _identity = identity;
+        _tokens = tokens;
         _store = store;
         _queue = queue;
         _running = running;
@@ -55,17 +61,21 @@ public sealed partial class JobHandler
                 return new EnvelopeResult(intake.Rejection!);
             }
 
+            ValidatedUser? user = null;
             if (_options.Value.Upstreams[request.Upstream].Credential == CredentialType.OnBehalfOf)
             {
-                // A job runs after the caller has gone, on any instance: it would need a long-running on-behalf-of
-                // session kept for it, which this version does not keep. Refused rather than run as someone else.
-                var refusal = Envelope.Failure(EnvelopeCode.InvalidRequest,
-                    $"Upstream '{request.Upstream}' is called on behalf of the signed-in user, and jobs cannot act for a user yet: call it synchronously.");
-                return new EnvelopeResult(refusal with { CorrelationId = request.CorrelationId });
+                // The job acts for the caller's user, checked now: it runs later, when the caller has gone.
+                var (identified, unauthenticated) = await _identity.IdentifyAsync(context.Request);
+                if (identified is null)
+                {
+                    return new EnvelopeResult(unauthenticated! with { CorrelationId = request.CorrelationId });
+                }
+
+                user = identified;
             }
 
             var now = _time.GetUtcNow();
-            var idempotencyHash = IdempotencyHash(context.Request, request.Upstream);
+            var idempotencyHash = IdempotencyHash(context.Request, request.Upstream, user);
             var job = new JobRecord
             {
                 Id = idempotencyHash is null ? JobRecord.NewId() : JobRecord.IdFor(idempotencyHash),
@@ -73,35 +83,69 @@ public sealed partial class JobHandler
                 Request = new JobRequest(request.Method.Method, request.Path, request.Query, request.Headers, request.Body?.ToArray()),
                 CorrelationId = request.CorrelationId,
                 IdempotencyHash = idempotencyHash,
+                Owner = user is null ? null : OwnerOf(user),
                 CreatedAt = now,
                 UpdatedAt = now,
                 ExpiresAt = now + Jobs.TimeToLive,
             };
-            var (stored, created) = await _store.CreateAsync(job, context.RequestAborted);
-            if (!created && stored.ExpiresAt <= now)
+
+            if (user is not null)
             {
-                // The key's earlier job has expired but is not purged yet: this start is a new job under the same id.
-                var renewed = await _store.TryReplaceAsync(job with { ETag = stored.ETag }, context.RequestAborted);
-                (stored, created) = renewed is null ? (await _store.GetAsync(job.Id, context.RequestAborted) ?? stored, false) : (renewed, true);
+                // Exchanged now, while the user's token is valid: consent or sign-in problems are answered to the
+                // caller instead of failing the job later, and the session keeps the job acting for the user.
+                var session = await _tokens.StartUserSessionAsync(request.Upstream, user, job.Id, context.RequestAborted);
+                if (session.Failure is { } failure)
+                {
+                    return new EnvelopeResult(UpstreamClient.TokenFailureEnvelope(failure, request.CorrelationId));
+                }
             }
 
+            var (stored, created) = await CreateAsync(job, context.RequestAborted);
             if (created)
             {
                 await _queue.EnqueueAsync(stored.Id, context.RequestAborted);
                 LogStarted(_logger, stored.Id, stored.Upstream);
             }
+            else if (user is not null && stored.Status.IsTerminal())
+            {
+                // The same start again for a job that has ended: nothing is to act for the user any more.
+                await _tokens.EndUserSessionAsync(stored.Upstream, stored.Id);
+            }
 
             return Pending(context, stored, created ? "The job is queued." : "A job with this Idempotency-Key already exists; this is it.", 202);
         });
+
+    private async Task<(JobRecord Stored, bool Created)> CreateAsync(JobRecord job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var now = job.CreatedAt;
+            var (stored, created) = await _store.CreateAsync(job, cancellationToken);
+            if (!created && stored.ExpiresAt <= now)
+            {
+                // The key's earlier job has expired but is not purged yet: this start is a new job under the same id.
+                var renewed = await _store.TryReplaceAsync(job with { ETag = stored.ETag }, cancellationToken);
+                (stored, created) = renewed is null ? (await _store.GetAsync(job.Id, cancellationToken) ?? stored, false) : (renewed, true);
+            }
+
+            return (stored, created);
+        }
+        catch when (job.Owner is not null)
+        {
+            // No job to act for: the session just started must not outlive this request.
+            await _tokens.EndUserSessionAsync(job.Upstream, job.Id);
+            throw;
+        }
+    }
 
     /// <summary>The job's state: 202 while queued or running, 200 with its result envelope once it has ended.</summary>
     public Task<EnvelopeResult> GetAsync(HttpContext context, string id) =>
         EndpointGuard.RunAsync(context, _logger, async () =>
         {
-            var job = await FindAsync(id, context.RequestAborted);
+            var (job, refusal) = await FindForCallerAsync(context, id);
             if (job is null)
             {
-                return NotFound();
+                return refusal!;
             }
 
             return job.Status.IsTerminal()
@@ -115,10 +159,10 @@ public sealed partial class JobHandler
         {
             for (var conflict = 0; conflict < 10; conflict++)
             {
-                var job = await FindAsync(id, context.RequestAborted);
+                var (job, refusal) = await FindForCallerAsync(context, id);
                 if (job is null)
                 {
-                    return NotFound();
+                    return refusal!;
                 }
 
                 if (job.Status.IsTerminal())
@@ -140,6 +184,11 @@ public sealed partial class JobHandler
                     }, context.RequestAborted);
                     if (canceled is not null)
                     {
+                        if (canceled.Owner is not null)
+                        {
+                            await _tokens.EndUserSessionAsync(canceled.Upstream, canceled.Id);
+                        }
+
                         return Finished(context, canceled);
                     }
 
@@ -156,6 +205,29 @@ public sealed partial class JobHandler
 
             return new EnvelopeResult(Envelope.Failure(EnvelopeCode.Conflict, "The job kept changing while it was being canceled; try again."));
         });
+
+    /// <summary>
+    /// The job, if this caller may see it: a job acting for a user is shown to that user only (their token, as when it
+    /// was started); to anyone else it does not exist.
+    /// </summary>
+    private async Task<(JobRecord? Job, EnvelopeResult? Refusal)> FindForCallerAsync(HttpContext context, string id)
+    {
+        var job = await FindAsync(id, context.RequestAborted);
+        if (job?.Owner is null)
+        {
+            return (job, job is null ? NotFound() : null);
+        }
+
+        var (user, unauthenticated) = await _identity.IdentifyAsync(context.Request);
+        if (user is null)
+        {
+            return (null, new EnvelopeResult(unauthenticated!));
+        }
+
+        return string.Equals(OwnerOf(user), job.Owner, StringComparison.Ordinal) ? (job, null) : (null, NotFound());
+    }
+
+    private static string OwnerOf(ValidatedUser user) => $"{user.TenantId}/{user.ObjectId}";
 
     private async Task<JobRecord?> FindAsync(string id, CancellationToken cancellationToken)
     {
@@ -209,8 +281,11 @@ public sealed partial class JobHandler
         return new JobDetails(job.Id, job.Status.ToWire(), statusUrl, job.CreatedAt, job.UpdatedAt, job.CompletedAt, job.ExpiresAt);
     }
 
-    /// <summary>The same key from the same caller for the same upstream is the same job; other callers' keys never collide.</summary>
-    private static string? IdempotencyHash(HttpRequest request, string upstream)
+    /// <summary>
+    /// The same key from the same caller (and signed-in user, for a job acting for one) for the same upstream is the
+    /// same job; other callers' and users' keys never collide.
+    /// </summary>
+    private static string? IdempotencyHash(HttpRequest request, string upstream, ValidatedUser? user)
     {
         string? key = request.Headers["Idempotency-Key"];
         if (string.IsNullOrWhiteSpace(key))
@@ -218,7 +293,7 @@ public sealed partial class JobHandler
             return null;
         }
 
-        var material = $"{CallerKeys.Offered(request)}\n{upstream.ToUpperInvariant()}\n{key}";
+        var material = $"{CallerKeys.Offered(request)}\n{upstream.ToUpperInvariant()}\n{key}" + (user is null ? "" : $"\n{OwnerOf(user)}");
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(material)));
     }
 

@@ -35,10 +35,19 @@ internal sealed class UserIdentity
             return intake;
         }
 
+        var (user, failure) = await IdentifyAsync(http);
+        return user is not null
+            ? intake with { Request = request with { User = user } }
+            : new Intake(null, failure! with { CorrelationId = request.CorrelationId });
+    }
+
+    /// <summary>The signed-in user the caller's token names, or the <see cref="EnvelopeCode.Unauthenticated"/> answer.</summary>
+    public async Task<(ValidatedUser? User, Envelope? Failure)> IdentifyAsync(HttpRequest http)
+    {
         var validation = await _validator.Value.ValidateAsync(http.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null);
         return validation.User is { } user
-            ? intake with { Request = request with { User = user } }
-            : new Intake(null, Envelope.Failure(EnvelopeCode.Unauthenticated, Message(validation.Problem!.Value)) with { CorrelationId = request.CorrelationId });
+            ? (user, null)
+            : (null, Envelope.Failure(EnvelopeCode.Unauthenticated, Message(validation.Problem!.Value)));
     }
 
     private static string Message(UserTokenProblem problem) => problem switch

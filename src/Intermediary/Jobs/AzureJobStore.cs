@@ -2,14 +2,16 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
+using Intermediary.Tokens;
 
 namespace Intermediary.Jobs;
 
 /// <summary>
 /// Jobs in Azure Table Storage (one entity per job, ETag optimistic concurrency on every change), with request
-/// bodies and results too large for a table property kept in Blob Storage.
+/// bodies and results too large for a table property kept in Blob Storage — and the sealed session of a job acting
+/// for a user in the job's blob folder (<c>{id}/user-session</c>), deleted with the job's other blobs.
 /// </summary>
-internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore
+internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore, IUserSessionStore
 {
     private const string JobRow = "job";
     private const string BlobPrefix = "blob:";
@@ -106,6 +108,34 @@ internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore
         return purged;
     }
 
+    public async Task<byte[]?> ReadSessionAsync(string jobId, CancellationToken cancellationToken)
+    {
+        await clients.EnsureCreatedAsync(cancellationToken);
+        try
+        {
+            var download = await clients.Blobs.GetBlobClient(SessionBlob(jobId)).DownloadContentAsync(cancellationToken);
+            return download.Value.Content.ToArray();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task WriteSessionAsync(string jobId, byte[] sealedSession, CancellationToken cancellationToken)
+    {
+        await clients.EnsureCreatedAsync(cancellationToken);
+        await clients.Blobs.GetBlobClient(SessionBlob(jobId)).UploadAsync(BinaryData.FromBytes(sealedSession), overwrite: true, cancellationToken);
+    }
+
+    public async Task DeleteSessionAsync(string jobId, CancellationToken cancellationToken)
+    {
+        await clients.EnsureCreatedAsync(cancellationToken);
+        await clients.Blobs.DeleteBlobIfExistsAsync(SessionBlob(jobId), cancellationToken: cancellationToken);
+    }
+
+    internal static string SessionBlob(string jobId) => $"{jobId}/user-session";
+
     private async Task DeleteBlobsAsync(string id, CancellationToken cancellationToken)
     {
         await foreach (var blob in clients.Blobs.GetBlobsAsync(BlobTraits.None, BlobStates.None, id + "/", cancellationToken))
@@ -120,6 +150,7 @@ internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore
         ["Status"] = job.Status.ToWire(),
         ["CorrelationId"] = job.CorrelationId,
         ["IdempotencyHash"] = job.IdempotencyHash,
+        ["Owner"] = job.Owner,
         // The request never changes after creation: a large one is uploaded once and referenced from then on.
         ["Request"] = job.RequestBlob is { } requestBlob
             ? BlobPrefix + requestBlob
@@ -147,6 +178,7 @@ internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore
             Status = JobStatusExtensions.FromWire(entity.GetString("Status")),
             CorrelationId = entity.GetString("CorrelationId"),
             IdempotencyHash = entity.GetString("IdempotencyHash"),
+            Owner = entity.GetString("Owner"),
             Request = JsonSerializer.Deserialize(requestJson!, JobJsonContext.Default.JobRequest)!,
             ResultJson = resultJson,
             CreatedAt = entity.GetDateTimeOffset("CreatedAt")!.Value,

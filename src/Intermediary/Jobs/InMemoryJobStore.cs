@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Intermediary.Configuration;
+using Intermediary.Tokens;
 
 namespace Intermediary.Jobs;
 
@@ -6,15 +8,17 @@ namespace Intermediary.Jobs;
 /// The embedded default: jobs in this process's memory, gone when it stops. Bounded in count and bytes: when a new
 /// job would not fit, finished jobs are evicted oldest-completed first (their pollers then see JobNotFound before
 /// the time to live); when only queued or running jobs are left, new jobs are refused. A job that finishes is
-/// always stored with its result, even past the byte limit, so no running job's outcome is lost.
+/// always stored with its result, even past the byte limit, so no running job's outcome is lost. A job acting for a
+/// user keeps its sealed session here too (a few KiB, not counted in the limits), removed with the job.
 /// </summary>
-internal sealed class InMemoryJobStore(InMemoryStoreOptions limits) : IJobStore
+internal sealed class InMemoryJobStore(InMemoryStoreOptions limits) : IJobStore, IUserSessionStore
 {
     // Record, strings and dictionary entry: a measured ~3.9 KiB per job before its body and result.
     private const long FixedBytesPerJob = 4 * 1024;
 
     private readonly Dictionary<string, Entry> _jobs = new(StringComparer.Ordinal);
     private readonly Queue<string> _finishedOrder = new();
+    private readonly ConcurrentDictionary<string, byte[]> _sessions = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private long _bytes;
     private long _finishedBytes;
@@ -158,7 +162,27 @@ internal sealed class InMemoryJobStore(InMemoryStoreOptions limits) : IJobStore
         {
             Track(entry, -1);
         }
+
+        _sessions.TryRemove(id, out _);
     }
+
+    public Task<byte[]?> ReadSessionAsync(string jobId, CancellationToken cancellationToken) =>
+        Task.FromResult(_sessions.TryGetValue(jobId, out var session) ? session : null);
+
+    public Task WriteSessionAsync(string jobId, byte[] sealedSession, CancellationToken cancellationToken)
+    {
+        _sessions[jobId] = sealedSession;
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteSessionAsync(string jobId, CancellationToken cancellationToken)
+    {
+        _sessions.TryRemove(jobId, out _);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Sessions held now (for tests).</summary>
+    internal int SessionCount => _sessions.Count;
 
     /// <summary>Counts an entry in (+1) or out (-1) of the totals, and of the evictable (finished) totals.</summary>
     private void Track(Entry entry, int sign)

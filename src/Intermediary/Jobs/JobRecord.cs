@@ -25,6 +25,12 @@ internal sealed record JobRecord
     /// <summary>Hash of (caller, upstream, Idempotency-Key) when the caller sent one; the job's id is derived from it.</summary>
     public string? IdempotencyHash { get; init; }
 
+    /// <summary>
+    /// For a job acting for a signed-in user (an OnBehalfOf upstream): <c>{tenant id}/{object id}</c> of that user, the
+    /// only caller who may see or cancel it. Its tokens come from its long-running session, never stored here.
+    /// </summary>
+    public string? Owner { get; init; }
+
     /// <summary>The finished job's envelope, serialized (what a poll returns once the job is terminal).</summary>
     public string? ResultJson { get; init; }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Intermediary.Configuration;
 using Intermediary.Diagnostics;
 using Intermediary.Envelopes;
+using Intermediary.Tokens;
 using Intermediary.Upstream;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,7 @@ public sealed partial class JobRunner
 {
     private readonly IJobStore _store;
     private readonly UpstreamClient _client;
+    private readonly ITokenProvider _tokens;
     private readonly OperationFollower _follower;
     private readonly RunningJobs _running;
     private readonly IOptions<IntermediaryOptions> _options;
@@ -33,12 +35,13 @@ public sealed partial class JobRunner
     private readonly IntermediaryMetrics _metrics;
     private readonly ILogger<JobRunner> _logger;
 
-    internal JobRunner(IJobStore store, UpstreamClient client, OperationFollower follower, RunningJobs running,
+    internal JobRunner(IJobStore store, UpstreamClient client, ITokenProvider tokens, OperationFollower follower, RunningJobs running,
         IOptions<IntermediaryOptions> options, TimeProvider time, IntermediaryMetrics metrics, ILogger<JobRunner> logger)
     {
         _metrics = metrics;
         _store = store;
         _client = client;
+        _tokens = tokens;
         _follower = follower;
         _running = running;
         _options = options;
@@ -224,7 +227,10 @@ public sealed partial class JobRunner
         }
 
         var request = new UpstreamRequest(job.Upstream, HttpMethod.Parse(job.Request.Method), job.Request.Path, job.Request.Query,
-            headers, job.Request.Body, job.CorrelationId);
+            headers, job.Request.Body, job.CorrelationId)
+        {
+            UserSessionJob = job.Owner is null ? null : job.Id,
+        };
         var result = await _client.SendAsync(request, Jobs.Timeout, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         if (!OperationFollower.IsOperationStart(result))
@@ -298,6 +304,11 @@ public sealed partial class JobRunner
         if (finished is not null)
         {
             _metrics.JobCompleted(status.ToWire(), result.Code, now - job.CreatedAt);
+            if (job.Owner is not null)
+            {
+                // Nothing acts for the user after the job has ended.
+                await _tokens.EndUserSessionAsync(job.Upstream, job.Id);
+            }
         }
 
         return finished;

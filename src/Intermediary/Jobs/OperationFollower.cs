@@ -98,9 +98,14 @@ internal sealed class OperationFollower(IOptions<IntermediaryOptions> options, U
     private Envelope Finish(Envelope envelope, int attempts, long startedAt) =>
         envelope with { Attempts = attempts, DurationMs = envelope.DurationMs + (long)time.GetElapsedTime(startedAt).TotalMilliseconds };
 
-    /// <summary>A status poll of the checked location: rebuilt from its checked path, as every upstream URL is.</summary>
+    /// <summary>A status poll of the checked location: rebuilt from its checked path, as every upstream URL is, for the same identity.</summary>
     private static UpstreamRequest PollOf(UpstreamRequest original, LocationCheck target) =>
-        new(original.Upstream, HttpMethod.Get, target.Path!, target.Query, [new("Accept", "application/json")], null, original.CorrelationId);
+        new(original.Upstream, HttpMethod.Get, target.Path!, target.Query, [new("Accept", "application/json")], null, original.CorrelationId)
+        {
+            // Polled as the same identity that started the operation.
+            User = original.User,
+            UserSessionJob = original.UserSessionJob,
+        };
 
     private static Envelope NotFollowed(Envelope envelope, string reason) => envelope with
     {

@@ -14,6 +14,19 @@ internal interface ITokenProvider
     /// OnBehalfOf), exchanged once per distinct user token and then answered from MSAL's user token cache.
     /// </summary>
     Task<TokenResult> GetUserTokenAsync(string upstream, ValidatedUser user, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts job <paramref name="jobId"/>'s long-running session for <paramref name="user"/> (an OnBehalfOf
+    /// upstream): the user's token is exchanged now, and the job acts for the user from the session from then on,
+    /// on any instance, after the user's own token has expired.
+    /// </summary>
+    Task<TokenResult> StartUserSessionAsync(string upstream, ValidatedUser user, string jobId, CancellationToken cancellationToken);
+
+    /// <summary>A token for the job's user from its session (refreshed from it when due).</summary>
+    Task<TokenResult> GetSessionTokenAsync(string upstream, string jobId, CancellationToken cancellationToken);
+
+    /// <summary>Ends the job's session once the job has ended. Never throws for an unreachable store.</summary>
+    Task EndUserSessionAsync(string upstream, string jobId);
 }
 
 /// <summary>A token, or why there is none. <see cref="AccessToken"/> is null with <see cref="CredentialNotNeeded"/>.</summary>

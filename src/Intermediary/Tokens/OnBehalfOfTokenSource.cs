@@ -1,4 +1,5 @@
 using Microsoft.Identity.Client;
+using Microsoft.Identity.Client.Extensibility;
 
 namespace Intermediary.Tokens;
 
@@ -26,6 +27,35 @@ internal sealed class OnBehalfOfTokenSource(IConfidentialClientApplication appli
         ArgumentNullException.ThrowIfNull(user);
         return _exchanges.RunAsync((scope, user.Partition), key => ExchangeAsync(key.Scope, user.Token), cancellationToken);
     }
+
+    /// <summary>
+    /// Starts a job's long-running session for <paramref name="user"/>: exchanges the user's token now and keeps the
+    /// result, refresh token included, under the job's session key, so the job can act for the user after the user's
+    /// own token has expired (MSAL refreshes from the session).
+    /// </summary>
+    public Task<TokenResult> StartSessionAsync(string scope, ValidatedUser user, string jobId)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var sessionKey = UserTokenCache.SessionKeyFor(jobId);
+        return MsalTokenSource.RunAsync(
+            () => LongRunning.InitiateLongRunningProcessInWebApi([scope], user.Token, ref sessionKey).ExecuteAsync(CancellationToken.None),
+            "Could not start acting on behalf of the user for the job: ",
+            ForUser);
+    }
+
+    /// <summary>A token for the job's user from the job's session: cached, else refreshed with the session's refresh token.</summary>
+    public Task<TokenResult> AcquireForSessionAsync(string scope, string jobId) =>
+        MsalTokenSource.RunAsync(
+            () => LongRunning.AcquireTokenInLongRunningProcess([scope], UserTokenCache.SessionKeyFor(jobId)).ExecuteAsync(CancellationToken.None),
+            "Could not get an access token on behalf of the job's user: ",
+            ForUser);
+
+    /// <summary>Ends a job's session: its tokens are removed (and with them the stored session).</summary>
+    public Task<bool> EndSessionAsync(string jobId) =>
+        LongRunning.StopLongRunningProcessInWebApiAsync(UserTokenCache.SessionKeyFor(jobId), CancellationToken.None);
+
+    // MSAL's confidential client implements the long-running flow, but its interface does not include it.
+    private ILongRunningWebApi LongRunning => (ILongRunningWebApi)application;
 
     // Shared by every waiter, so no one caller's cancellation; the token HttpClient's timeout bounds it.
     private Task<TokenResult> ExchangeAsync(string scope, string userToken) =>

@@ -51,24 +51,72 @@ internal sealed partial class TokenProvider(
 
     public async Task<TokenResult> GetUserTokenAsync(string upstream, ValidatedUser user, CancellationToken cancellationToken)
     {
+        var (source, scope, failure) = UserSource(upstream);
+        return failure ?? Counted(upstream, await source!.AcquireAsync(scope!, user, cancellationToken));
+    }
+
+    public async Task<TokenResult> StartUserSessionAsync(string upstream, ValidatedUser user, string jobId, CancellationToken cancellationToken)
+    {
+        var (source, scope, failure) = UserSource(upstream);
+        return failure ?? Counted(upstream, await source!.StartSessionAsync(scope!, user, jobId).WaitAsync(cancellationToken));
+    }
+
+    public async Task<TokenResult> GetSessionTokenAsync(string upstream, string jobId, CancellationToken cancellationToken)
+    {
+        var (source, scope, failure) = UserSource(upstream);
+        return failure ?? Counted(upstream, await source!.AcquireForSessionAsync(scope!, jobId).WaitAsync(cancellationToken));
+    }
+
+    public async Task EndUserSessionAsync(string upstream, string jobId)
+    {
+        if (UserSource(upstream).Source is { } source)
+        {
+            try
+            {
+                await source.EndSessionAsync(jobId);
+            }
+            catch (UserSessionUnavailableException ex)
+            {
+                // The stored session goes with the job when the job is purged.
+                LogSessionNotEnded(logger, upstream, ex.InnerException!.GetType().Name);
+            }
+        }
+    }
+
+    private (OnBehalfOfTokenSource? Source, string? Scope, TokenResult? Failure) UserSource(string upstream)
+    {
         if (!options.Value.Upstreams.TryGetValue(upstream, out var settings) || settings.Credential != CredentialType.OnBehalfOf)
         {
             throw new ArgumentException($"Upstream '{upstream}' is not configured with Credential OnBehalfOf.", nameof(upstream));
         }
 
         var sourceKey = SourceKey(upstream, settings);
-        OnBehalfOfTokenSource source;
         try
         {
-            source = _userSources.GetOrAdd(sourceKey, _ => new Lazy<OnBehalfOfTokenSource>(() => new OnBehalfOfTokenSource(CreateApplication(upstream, settings)))).Value;
+            var source = _userSources.GetOrAdd(sourceKey, _ => new Lazy<OnBehalfOfTokenSource>(() => CreateUserSource(upstream, settings))).Value;
+            return (source, settings.Scope, null);
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or FormatException or UnauthorizedAccessException)
         {
             _userSources.TryRemove(sourceKey, out _);
-            return CredentialLoadFailed(upstream, ex);
+            return (null, null, CredentialLoadFailed(upstream, ex));
         }
+    }
 
-        var result = await source.AcquireAsync(settings.Scope!, user, cancellationToken);
+    private OnBehalfOfTokenSource CreateUserSource(string upstream, UpstreamOptions settings)
+    {
+        var application = CreateApplication(upstream, settings);
+        var protector = HasCertificate(settings)
+            ? UserSessionProtector.FromCertificate(LoadCertificate(settings), settings.TenantId!, settings.ClientId!)
+            : UserSessionProtector.FromSecret(settings.ClientSecret!, settings.TenantId!, settings.ClientId!);
+        var sessions = services.GetService<IUserSessionStore>()
+            ?? throw new InvalidOperationException("On-behalf-of upstreams need an IUserSessionStore (the job store provides it).");
+        new UserTokenCache(sessions, protector, options.Value.UserTokens.CacheBytes).Attach(application.UserTokenCache);
+        return new OnBehalfOfTokenSource(application);
+    }
+
+    private TokenResult Counted(string upstream, TokenResult result)
+    {
         if (result.Failure is { } failure)
         {
             LogUserTokenFailed(logger, upstream, failure.Kind, failure.ErrorCode ?? "unknown");
@@ -226,14 +274,16 @@ internal sealed partial class TokenProvider(
             CredentialType.FederatedManagedIdentity => builder.WithClientAssertion(
                 FederatedAssertion(ManagedIdentities.For(settings.ManagedIdentityClientId), settings.FederatedTokenAudience)),
             // The service's own credential for the exchange: its certificate when one is configured, else its secret.
-            CredentialType.OnBehalfOf when !string.IsNullOrWhiteSpace(settings.CertificatePath) || !string.IsNullOrWhiteSpace(settings.CertificateBase64)
-                => builder.WithCertificate(LoadCertificate(settings), sendX5C: true),
+            CredentialType.OnBehalfOf when HasCertificate(settings) => builder.WithCertificate(LoadCertificate(settings), sendX5C: true),
             CredentialType.OnBehalfOf => builder.WithClientSecret(settings.ClientSecret),
             _ => throw new InvalidOperationException($"Credential type {settings.Credential} does not use MSAL."),
         };
 
         return builder.Build();
     }
+
+    private static bool HasCertificate(UpstreamOptions settings) =>
+        !string.IsNullOrWhiteSpace(settings.CertificatePath) || !string.IsNullOrWhiteSpace(settings.CertificateBase64);
 
     private IClientAssertionProvider AssertionProvider() =>
         services.GetService<IClientAssertionProvider>()
@@ -272,6 +322,9 @@ internal sealed partial class TokenProvider(
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Token exchange on behalf of a user for upstream {Upstream} failed: {Kind} {ErrorCode}")]
     private static partial void LogUserTokenFailed(ILogger logger, string upstream, TokenFailureKind kind, string errorCode);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "A job's user session for upstream {Upstream} could not be ended now ({ExceptionType}); it goes with the job")]
+    private static partial void LogSessionNotEnded(ILogger logger, string upstream, string exceptionType);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Upstream {Upstream} rejected a cached token; forcing one refresh")]
     private static partial void LogForcedRefresh(ILogger logger, string upstream);

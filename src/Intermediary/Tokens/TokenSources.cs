@@ -43,6 +43,19 @@ internal sealed partial class MsalTokenSource(IConfidentialClientApplication app
         {
             return new TokenResult(null, forUser(ex));
         }
+        catch (MsalClientException ex) when (ex.ErrorCode == MsalError.OboCacheKeyNotInCacheError)
+        {
+            return new TokenResult(null, new TokenFailure(
+                failurePrefix + "the user's session for this job has ended or can no longer be read here; the user starts the job again.",
+                "UserSessionEnded", null, false)
+            {
+                Kind = TokenFailureKind.Unauthenticated,
+            });
+        }
+        catch (UserSessionUnavailableException)
+        {
+            return Failed(failurePrefix, "the store that keeps the user's session could not be reached.", "UserSessionUnavailable", null, retryable: true);
+        }
         catch (MsalServiceException ex)
         {
             var code = AadstsCode(ex.Message) ?? ex.ErrorCode;

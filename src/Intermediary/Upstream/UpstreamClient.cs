@@ -104,9 +104,12 @@ internal sealed partial class UpstreamClient(
 
         var pipelineKey = budget is null ? request.Upstream : $"{request.Upstream}@{budget.Value.Ticks}";
 
-        var token = request.User is { } user
-            ? await tokens.GetUserTokenAsync(request.Upstream, user, cancellationToken)
-            : await tokens.GetTokenAsync(request.Upstream, null, cancellationToken);
+        var token = request switch
+        {
+            { User: { } user } => await tokens.GetUserTokenAsync(request.Upstream, user, cancellationToken),
+            { UserSessionJob: { } job } => await tokens.GetSessionTokenAsync(request.Upstream, job, cancellationToken),
+            _ => await tokens.GetTokenAsync(request.Upstream, null, cancellationToken),
+        };
         if (token.Failure is { } failure)
         {
             return new UpstreamCallResult(TokenFailed(failure, plan), null);
@@ -179,8 +182,8 @@ internal sealed partial class UpstreamClient(
         try
         {
             var response = await SendOnceAsync(plan, settings, cancellationToken);
-            // A user's token is not refreshed here: a fresh exchange of the same user token would give the same answer.
-            if (response.StatusCode != 401 || plan.TokenRefreshed || plan.Token is null || plan.Request.User is not null
+            // A user's token is not refreshed here: a fresh exchange (or the session's refresh) would give the same answer.
+            if (response.StatusCode != 401 || plan.TokenRefreshed || plan.Token is null || plan.Request.ActsForUser
                 || !ErrorClassifier.Classify(response, time.GetUtcNow()).TokenRejected)
             {
                 return Outcome.FromResult(response);
@@ -266,9 +269,12 @@ internal sealed partial class UpstreamClient(
             ? new(false, 499, EnvelopeCode.Timeout, EnvelopeSource.Intermediary, true, "The caller canceled the request.", null, null, null, false)
             : ErrorClassifier.Classify(exception, request.Upstream);
 
-    private static Envelope TokenFailed(TokenFailure failure, RetryPlan plan)
+    private static Envelope TokenFailed(TokenFailure failure, RetryPlan plan) =>
+        TokenFailureEnvelope(failure, plan.Request.CorrelationId) with { Attempts = plan.Attempts, DurationMs = (long)plan.Elapsed.TotalMilliseconds };
+
+    /// <summary>A token failure as the caller sees it: who must act (the code), Entra's code and words in <c>upstream</c>.</summary>
+    internal static Envelope TokenFailureEnvelope(TokenFailure failure, string correlationId)
     {
-        var request = plan.Request;
         var code = failure.Kind switch
         {
             TokenFailureKind.Unauthenticated => EnvelopeCode.Unauthenticated,
@@ -284,9 +290,7 @@ internal sealed partial class UpstreamClient(
             Message = failure.Message,
             Source = EnvelopeSource.Identity,
             Retryable = failure.Retryable,
-            Attempts = plan.Attempts,
-            DurationMs = (long)plan.Elapsed.TotalMilliseconds,
-            CorrelationId = request.CorrelationId,
+            CorrelationId = correlationId,
             Upstream = new UpstreamDetails(failure.HttpStatus, null, failure.ErrorCode, failure.Message, null) { Claims = failure.Claims },
         };
     }

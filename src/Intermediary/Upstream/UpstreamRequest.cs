@@ -13,6 +13,12 @@ internal sealed record UpstreamRequest(
     /// <summary>The signed-in user the call is made for (upstreams called on behalf of the user); never stored with a job.</summary>
     public Tokens.ValidatedUser? User { get; init; }
 
+    /// <summary>For a job acting for its user: the job whose long-running session supplies the user's tokens.</summary>
+    public string? UserSessionJob { get; init; }
+
+    /// <summary>The call is made for a user (their token now, or a job's session), not as the service itself.</summary>
+    public bool ActsForUser => User is not null || UserSessionJob is not null;
+
     private static readonly HashSet<HttpMethod> s_idempotent = [HttpMethod.Get, HttpMethod.Head, HttpMethod.Options, HttpMethod.Put, HttpMethod.Delete];
 
     /// <summary>Safe to send twice: an idempotent method, or the caller (or a job) supplied an Idempotency-Key.</summary>

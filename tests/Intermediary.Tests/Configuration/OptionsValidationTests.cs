@@ -52,6 +52,7 @@ public sealed class OptionsValidationTests
             ["Intermediary:UserTokens:Authority"] = "http://login.example/tenant/v2.0",
             ["Intermediary:UserTokens:RequiredScope"] = " ",
             ["Intermediary:UserTokens:ClockSkew"] = "01:00:00",
+            ["Intermediary:UserTokens:CacheBytes"] = "0",
         };
 
         Assert.Empty(Errors(onBehalfOf));
@@ -61,7 +62,8 @@ public sealed class OptionsValidationTests
         Assert.Contains(errors, e => e.StartsWith("Intermediary:UserTokens:TenantId is required", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Intermediary:UserTokens:Audiences is required", StringComparison.Ordinal));
         Assert.Contains(Errors(noCredential), e => e.Contains("Intermediary:Upstreams:orders:ClientSecret, ", StringComparison.Ordinal));
-        Assert.Equal(3, Errors(loose).Count(e => e.StartsWith("Intermediary:UserTokens:", StringComparison.Ordinal)));
+        Assert.Equal(4, Errors(loose).Count(e => e.StartsWith("Intermediary:UserTokens:", StringComparison.Ordinal)));
+        Assert.Contains(Errors(loose), e => e.StartsWith("Intermediary:UserTokens:CacheBytes must be greater than 0", StringComparison.Ordinal));
         Assert.DoesNotContain(Errors(s_valid), e => e.Contains("UserTokens", StringComparison.Ordinal));
     }
 

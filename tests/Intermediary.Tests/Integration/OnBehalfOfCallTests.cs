@@ -133,17 +133,6 @@ public sealed class OnBehalfOfCallTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task Jobs_are_refused_for_an_upstream_called_on_behalf_of_users()
-    {
-        var response = await _host.CallAsync(HttpMethod.Post, "api/jobs/demo-user/whoami",
-            r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _simulator.IssueUserToken("alice")));
-
-        Assert.Equal("InvalidRequest", response.Code);
-        Assert.Contains("jobs cannot act for a user yet", response.Message, StringComparison.Ordinal);
-        Assert.Equal(0, _simulator.TokenRequestCount);
-    }
-
     private Task<IntermediaryHost.Response> WhoAmIAsync(string token) =>
         _host.CallAsync(HttpMethod.Get, "api/call/demo-user/whoami?errorMode=status",
             r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token));

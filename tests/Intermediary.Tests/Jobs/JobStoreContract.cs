@@ -149,6 +149,30 @@ public abstract class JobStoreContract
     }
 
     [Fact]
+    public async Task A_users_job_keeps_its_owner_and_its_session_until_the_job_is_purged()
+    {
+        var now = Clock.GetUtcNow();
+        var (job, _) = await Store.CreateAsync(NewJob() with { Owner = "tenant/a11ce", ExpiresAt = now.AddSeconds(-1) }, default);
+        var (other, _) = await Store.CreateAsync(NewJob() with { Owner = "tenant/b0b" }, default);
+        var sessions = (Intermediary.Tokens.IUserSessionStore)Store;
+        await sessions.WriteSessionAsync(job.Id, [1, 2, 3], default);
+        await sessions.WriteSessionAsync(job.Id, [4, 5], default);
+        await sessions.WriteSessionAsync(other.Id, [6], default);
+
+        var read = await sessions.ReadSessionAsync(job.Id, default);
+        var owner = (await Store.GetAsync(job.Id, default))!.Owner;
+        await Store.PurgeExpiredAsync(now, default);
+
+        Assert.Equal("tenant/a11ce", owner);
+        Assert.Equal(new byte[] { 4, 5 }, read);
+        Assert.Null(await sessions.ReadSessionAsync(job.Id, default));
+        Assert.Equal(new byte[] { 6 }, await sessions.ReadSessionAsync(other.Id, default));
+        await sessions.DeleteSessionAsync(other.Id, default);
+        await sessions.DeleteSessionAsync(other.Id, default);
+        Assert.Null(await sessions.ReadSessionAsync(other.Id, default));
+    }
+
+    [Fact]
     public async Task Queue_delivers_what_was_enqueued_and_counts_redeliveries()
     {
         var id = JobRecord.NewId();
