@@ -4,12 +4,14 @@ using Intermediary.Simulator;
 namespace Intermediary.Server;
 
 /// <summary>
-/// <c>--demo</c>: starts the APIM + Entra simulator in-process on free loopback ports and points one upstream,
-/// <c>demo</c>, at it, so a newcomer sees real envelopes without an Azure account.
+/// <c>--demo</c>: starts the APIM + Entra simulator in-process on free loopback ports and points two upstreams at
+/// it — <c>demo</c> (the service's own identity) and <c>demo-user</c> (on behalf of the simulator's users) — so a
+/// newcomer sees real envelopes without an Azure account.
 /// </summary>
 internal sealed class DemoMode : IAsyncDisposable
 {
     public const string FunctionKey = "demo-key";
+    public const string UserUpstream = "demo-user";
     private readonly ApimSimulator _simulator;
 
     private DemoMode(ApimSimulator simulator) => _simulator = simulator;
@@ -18,6 +20,12 @@ internal sealed class DemoMode : IAsyncDisposable
     {
         var simulator = await ApimSimulator.StartAsync(new SimulatorOptions(), cancellationToken);
         var settings = SimulatorUpstream.DemoSettings(simulator);
+        // The same API called on behalf of the signed-in user: the simulator's users alice and bob.
+        foreach (var (key, value) in SimulatorUpstream.OnBehalfOfSettings(simulator, UserUpstream, "/whoami", "/items", "/lro"))
+        {
+            settings[key] = value;
+        }
+
         settings["Intermediary:FunctionKeys:demo"] = FunctionKey;
         builder.Configuration.AddInMemoryCollection(settings);
 
@@ -67,6 +75,15 @@ internal sealed class DemoMode : IAsyncDisposable
                   a job: 202 with job.statusUrl; poll it (with the key) until job.status is succeeded
               curl -s -X POST -H 'x-functions-key: {FunctionKey}' '{baseUrl}/api/jobs/demo/lro/start?seconds=10'
                   a job that follows the API's own long-running operation (202 + Operation-Location) to its end
+
+            On behalf of a signed-in user (upstream '{UserUpstream}'): get alice's token for this service from the simulator's
+            development grant (user=bob works too), then call with it as well as the key:
+
+              TOKEN=$(curl -s -d user=alice '{_simulator.UserTokenEndpoint}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+              curl -s -H 'x-functions-key: {FunctionKey}' -H "Authorization: Bearer $TOKEN" '{baseUrl}/api/call/{UserUpstream}/whoami'
+                  the backend sees alice (kind user, her objectId), not this service; without the token: Unauthenticated
+              curl -s -X POST -H 'x-functions-key: {FunctionKey}' -H "Authorization: Bearer $TOKEN" '{baseUrl}/api/jobs/{UserUpstream}/lro/start?seconds=10'
+                  a job acting as alice, also after her token expires; poll job.statusUrl with the same two headers
 
             """);
     }
