@@ -143,8 +143,27 @@ public sealed class OnBehalfOfTests : IAsyncLifetime, IDisposable
         Assert.Equal((TokenFailureKind.ConsentRequired, "AADSTS65001", false), (consent.Kind, consent.ErrorCode, consent.Retryable));
         Assert.StartsWith("The user has not consented", consent.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("Trace ID", consent.Message, StringComparison.Ordinal);
-        Assert.Equal((TokenFailureKind.InteractionRequired, "AADSTS50076"), (mfa.Kind, mfa.ErrorCode));
+        Assert.Equal((TokenFailureKind.InteractionRequired, "AADSTS50076", false, 400), (mfa.Kind, mfa.ErrorCode, mfa.Retryable, mfa.HttpStatus));
+        Assert.Equal(400, consent.HttpStatus);
+        Assert.StartsWith("The user must sign in again to satisfy a policy: AADSTS50076", mfa.Message, StringComparison.Ordinal);
         Assert.Contains("\"sim-ca-policy\"", mfa.Claims, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("AADSTS65001", nameof(TokenFailureKind.ConsentRequired), "The user has not consented to this service calling the upstream for them")]
+    [InlineData("AADSTS500133", nameof(TokenFailureKind.Unauthenticated), "The user's sign-in can no longer be used")]
+    [InlineData("AADSTS50013", nameof(TokenFailureKind.Unauthenticated), "The user's sign-in can no longer be used")]
+    [InlineData("AADSTS700082", nameof(TokenFailureKind.Unauthenticated), "The user's sign-in can no longer be used")]
+    [InlineData("AADSTS50173", nameof(TokenFailureKind.Unauthenticated), "The user's sign-in can no longer be used")]
+    [InlineData("AADSTS50079", nameof(TokenFailureKind.InteractionRequired), "Could not get an access token on behalf of the user")]
+    public void Entras_code_alone_says_who_acts_when_MSAL_gives_no_classification_or_claims(string code, string kind, string start)
+    {
+        // As MSAL reports an answer without suberror or claims: classification None, no HTTP status.
+        var failure = OnBehalfOfTokenSource.ForUser(new MsalUiRequiredException("invalid_grant", $"{code}: Something about the user. Trace ID: 1"));
+
+        Assert.Equal((kind, code, false, (int?)null), (failure.Kind.ToString(), failure.ErrorCode, failure.Retryable, failure.HttpStatus));
+        Assert.Equal($"{start}: {code}: Something about the user.", failure.Message);
+        Assert.Null(failure.Claims);
     }
 
     [Fact]
