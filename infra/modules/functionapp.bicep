@@ -183,6 +183,7 @@ var intermediarySettings = [
   { name: 'Intermediary__UserTokens__Audiences__0', value: upstreamClientId }
   { name: 'Intermediary__UserTokens__RequiredScope', value: 'access_as_user' }
   { name: 'Intermediary__UserTokens__ClockSkew', value: '00:02:00' }
+  { name: 'Intermediary__UserTokens__CacheBytes', value: '33554432' }
 
   // Jobs: Azure Storage through the managed identity (service URIs + client id, no connection string).
   { name: 'Intermediary__Jobs__Store', value: 'AzureStorage' }

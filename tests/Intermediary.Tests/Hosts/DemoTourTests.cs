@@ -34,7 +34,8 @@ public sealed class DemoTourTests
     private static async Task<string> BashAsync(string script)
     {
         using var bash = ChildProcess.Start("bash", ["-euo", "pipefail", "-c", script], []);
-        await Eventually.True(() => bash.HasExited, "the commands finished");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await bash.WaitForExitAsync(timeout.Token);
         Assert.True(bash.ExitCode == 0, bash.Output);
         return bash.Output;
     }

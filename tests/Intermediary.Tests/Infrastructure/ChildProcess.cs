@@ -54,6 +54,9 @@ public sealed class ChildProcess : IDisposable
         return child;
     }
 
+    /// <summary>Waits for the exit and until everything the process wrote has been read into <see cref="Output"/>.</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     /// <summary>Sends SIGTERM and waits for the exit; kills the process tree if it has not ended within <paramref name="grace"/>.</summary>
     public async Task StopAsync(TimeSpan grace)
     {
