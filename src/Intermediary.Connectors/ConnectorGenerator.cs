@@ -26,7 +26,20 @@ internal sealed record GeneratorOptions
 
     /// <summary>Operation ids to treat as long-running even though they do not answer 202.</summary>
     public IReadOnlySet<string> LongRunning { get; init; } = new HashSet<string>();
+
+    /// <summary>
+    /// Sign users in with Microsoft Entra ID (for upstreams called on behalf of the user); null for the function key
+    /// alone.
+    /// </summary>
+    public EntraSignIn? EntraSignIn { get; init; }
 }
+
+/// <summary>
+/// The connector's Microsoft Entra ID sign-in: the connector's own app registration (<paramref name="ClientId"/>; its
+/// secret is entered when the connector is created, never generated), the service's Application ID URI the users'
+/// tokens are for (<paramref name="ResourceUri"/>), and the users' tenant.
+/// </summary>
+internal sealed record EntraSignIn(string ClientId, string ResourceUri, string TenantId);
 
 /// <summary>One generated connector operation and where it came from.</summary>
 internal sealed record GeneratedOperation(
@@ -102,6 +115,11 @@ internal static class ConnectorGenerator
         if (options.Host is { Length: > 0 } host)
         {
             definition["host"] = host;
+        }
+
+        if (options.EntraSignIn is { } signIn)
+        {
+            UseEntraSignIn(definition, properties, signIn);
         }
 
         var paths = definition["paths"]!.AsObject();
@@ -558,6 +576,75 @@ internal static class ConnectorGenerator
         }
 
         return responses;
+    }
+
+    /// <summary>
+    /// A connector has one security definition: with Entra ID sign-in it is OAuth 2.0 (the user's token reaches the
+    /// service as <c>Authorization: Bearer</c>), and the function key moves to a secure connection parameter that a
+    /// set-header policy sends as <c>x-functions-key</c> — the service still requires both.
+    /// </summary>
+    private static void UseEntraSignIn(JsonObject definition, JsonObject properties, EntraSignIn signIn)
+    {
+        const string Login = "https://login.microsoftonline.com";
+        definition["securityDefinitions"] = new JsonObject
+        {
+            ["oauth2-auth"] = new JsonObject
+            {
+                ["type"] = "oauth2",
+                ["flow"] = "accessCode",
+                ["authorizationUrl"] = $"{Login}/{signIn.TenantId}/oauth2/authorize",
+                ["tokenUrl"] = $"{Login}/{signIn.TenantId}/oauth2/token",
+                ["scopes"] = new JsonObject(),
+            },
+        };
+        definition["security"] = new JsonArray(new JsonObject { ["oauth2-auth"] = new JsonArray() });
+
+        var root = properties["properties"]!.AsObject();
+        var parameters = root["connectionParameters"]!.AsObject();
+        var functionKey = parameters["api_key"]!.DeepClone();
+        parameters.Remove("api_key");
+        var host = parameters["host"]!.DeepClone();
+        parameters.Remove("host");
+        parameters["token"] = new JsonObject
+        {
+            ["type"] = "oauthSetting",
+            ["oAuthSettings"] = new JsonObject
+            {
+                ["identityProvider"] = "aad",
+                ["clientId"] = signIn.ClientId,
+                ["scopes"] = new JsonArray(),
+                ["redirectMode"] = "GlobalPerConnector",
+                ["redirectUrl"] = "https://global.consent.azure-apim.net/redirect",
+                ["properties"] = new JsonObject
+                {
+                    ["IsFirstParty"] = "False",
+                    ["AzureActiveDirectoryResourceId"] = signIn.ResourceUri,
+                    ["IsOnbehalfofLoginSupported"] = false,
+                },
+                ["customParameters"] = new JsonObject
+                {
+                    ["loginUri"] = new JsonObject { ["value"] = Login },
+                    ["tenantId"] = new JsonObject { ["value"] = signIn.TenantId },
+                    ["resourceUri"] = new JsonObject { ["value"] = signIn.ResourceUri },
+                    ["enableOnbehalfOfLogin"] = new JsonObject { ["value"] = "false" },
+                },
+            },
+        };
+        parameters["function_key"] = functionKey;
+        parameters["host"] = host;
+
+        root["policyTemplateInstances"]!.AsArray().Add(new JsonObject
+        {
+            ["templateId"] = "setheader",
+            ["title"] = "Send the function key of this connection",
+            ["parameters"] = new JsonObject
+            {
+                ["x-ms-apimTemplateParameter.name"] = "x-functions-key",
+                ["x-ms-apimTemplateParameter.value"] = "@connectionParameters('function_key')",
+                ["x-ms-apimTemplateParameter.existsAction"] = "override",
+                ["x-ms-apimTemplate-policySection"] = "Request",
+            },
+        });
     }
 
     private static JsonObject Template(string name)

@@ -20,6 +20,10 @@ internal static class GeneratorCommand
           --tag <tag>              Only operations with this tag. Repeat for several.
           --operation <id>         Only this operation id. Repeat for several (combined with --tag by "or").
           --long-running <id>      Also generate a job-start operation for this operation id (those answering 202 get one anyway).
+          --entra-client-id <id>   Sign users in with Microsoft Entra ID (for OnBehalfOf upstreams): the connector's app
+                                   registration's client id. Needs --entra-resource; the function key is still sent.
+          --entra-resource <uri>   The service's Application ID URI users' tokens are for, e.g. api://<its client id>.
+          --entra-tenant <id>      The users' tenant id (default: common).
           --help                   Show this text.
 
         Exit codes: 0 generated, 1 unexpected error, 2 bad arguments or an unusable document.
@@ -76,7 +80,7 @@ internal static class GeneratorCommand
             var value = args[++i];
             switch (name)
             {
-                case "--openapi" or "--upstream" or "--out" or "--title" or "--host":
+                case "--openapi" or "--upstream" or "--out" or "--title" or "--host" or "--entra-client-id" or "--entra-resource" or "--entra-tenant":
                     if (!single.TryAdd(name, value))
                     {
                         throw new GeneratorException($"{name} is given twice.");
@@ -105,8 +109,16 @@ internal static class GeneratorCommand
             }
         }
 
+        var clientId = single.GetValueOrDefault("--entra-client-id");
+        var resource = single.GetValueOrDefault("--entra-resource");
+        if ((clientId is null) != (resource is null) || (clientId is null && single.ContainsKey("--entra-tenant")))
+        {
+            throw new GeneratorException("Entra ID sign-in needs both --entra-client-id and --entra-resource (and optionally --entra-tenant).");
+        }
+
         return new Arguments(single["--openapi"], single["--out"], new GeneratorOptions
         {
+            EntraSignIn = clientId is null ? null : new EntraSignIn(clientId, resource!, single.GetValueOrDefault("--entra-tenant") ?? "common"),
             Upstream = single["--upstream"],
             Title = single.GetValueOrDefault("--title"),
             Host = single.GetValueOrDefault("--host"),

@@ -273,6 +273,53 @@ public sealed class ConnectorGeneratorTests
     internal static OpenApiDocument Read(string name) =>
         SourceDocument.Parse(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Connectors", "Documents", name)), name);
 
+    [Fact]
+    public async Task With_Entra_sign_in_users_sign_in_with_oauth_and_the_function_key_is_still_sent()
+    {
+        var connector = ConnectorGenerator.Generate(Read("orders.swagger.json"), new GeneratorOptions
+        {
+            Upstream = "orders",
+            EntraSignIn = new EntraSignIn("connector-client-id-placeholder", "api://intermediary-placeholder", "tenant-id-placeholder"),
+        });
+        var keyOnly = Generate("orders.swagger.json");
+        var folder = Directory.CreateTempSubdirectory("connector-").FullName;
+        try
+        {
+            await connector.WriteAsync(folder);
+            var file = Path.Combine(folder, "apiDefinition.swagger.json");
+            var (exitCode, lint) = await ConnectorRules.SpectralAsync(file);
+            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(file));
+            Assert.Empty(ConnectorRules.Problems(json.RootElement));
+            Assert.True(exitCode == 0 && !lint.Contains("warning", StringComparison.OrdinalIgnoreCase), $"spectral exited {exitCode}:\n{lint}");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        var security = connector.ApiDefinition["securityDefinitions"]!.AsObject();
+        Assert.Equal(["oauth2-auth"], security.Select(s => s.Key));
+        Assert.Equal(("oauth2", "accessCode"), (security["oauth2-auth"]!["type"]!.GetValue<string>(), security["oauth2-auth"]!["flow"]!.GetValue<string>()));
+        Assert.StartsWith("https://login.microsoftonline.com/tenant-id-placeholder/", security["oauth2-auth"]!["authorizationUrl"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("oauth2-auth", connector.ApiDefinition["security"]![0]!.AsObject().Single().Key);
+
+        var properties = connector.ApiProperties["properties"]!;
+        var parameters = properties["connectionParameters"]!.AsObject();
+        Assert.Equal(["token", "function_key", "host"], parameters.Select(p => p.Key));
+        var oauth = parameters["token"]!["oAuthSettings"]!;
+        Assert.Equal(("aad", "connector-client-id-placeholder"), (oauth["identityProvider"]!.GetValue<string>(), oauth["clientId"]!.GetValue<string>()));
+        Assert.Equal("api://intermediary-placeholder", oauth["customParameters"]!["resourceUri"]!["value"]!.GetValue<string>());
+        Assert.Equal("api://intermediary-placeholder", oauth["properties"]!["AzureActiveDirectoryResourceId"]!.GetValue<string>());
+        Assert.Equal("tenant-id-placeholder", oauth["customParameters"]!["tenantId"]!["value"]!.GetValue<string>());
+        Assert.Equal("securestring", parameters["function_key"]!["type"]!.GetValue<string>());
+        var setHeader = properties["policyTemplateInstances"]!.AsArray().Single(p => p!["templateId"]!.GetValue<string>() == "setheader")!["parameters"]!;
+        Assert.Equal(("x-functions-key", "@connectionParameters('function_key')"),
+            (setHeader["x-ms-apimTemplateParameter.name"]!.GetValue<string>(), setHeader["x-ms-apimTemplateParameter.value"]!.GetValue<string>()));
+        // Only the security changes: the operations are the key-only connector's.
+        Assert.Equal(keyOnly.ApiDefinition["paths"]!.ToJsonString(), connector.ApiDefinition["paths"]!.ToJsonString());
+        Assert.Equal("api_key", keyOnly.ApiDefinition["security"]![0]!.AsObject().Single().Key);
+    }
+
     private static GeneratedConnector Generate(string document, string? longRunning = null) =>
         ConnectorGenerator.Generate(Read(document), new GeneratorOptions
         {

@@ -33,6 +33,9 @@ public sealed class GeneratorCommandTests
     [InlineData(new[] { "--openapi", "a.json", "--openapi", "b.json", "--upstream", "u", "--out", "x" }, "--openapi is given twice")]
     [InlineData(new[] { "--openapi", "a.json", "--upstream", "u", "--out", "x", "--colour", "blue" }, "Unknown option --colour")]
     [InlineData(new[] { "--openapi", "/nonexistent/api.json", "--upstream", "u", "--out", "x" }, "Could not read the OpenAPI document '/nonexistent/api.json'")]
+    [InlineData(new[] { "--openapi", "a.json", "--upstream", "u", "--out", "x", "--entra-client-id", "c" }, "needs both --entra-client-id and --entra-resource")]
+    [InlineData(new[] { "--openapi", "a.json", "--upstream", "u", "--out", "x", "--entra-resource", "api://s" }, "needs both --entra-client-id and --entra-resource")]
+    [InlineData(new[] { "--openapi", "a.json", "--upstream", "u", "--out", "x", "--entra-tenant", "t" }, "needs both --entra-client-id and --entra-resource")]
     public async Task Bad_arguments_get_one_clear_line_and_exit_code_2(string[] args, string expected)
     {
         var (exitCode, _, error) = await RunAsync(args);
