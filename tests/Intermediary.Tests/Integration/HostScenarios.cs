@@ -77,6 +77,36 @@ public abstract class HostScenarios(ScenarioFixture fixture)
     }
 
     [Fact]
+    public async Task A_users_job_runs_as_that_user_and_only_that_user_sees_it()
+    {
+        void As(HttpRequestMessage request, string user)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fixture.Simulator.IssueUserToken(user));
+            request.Headers.Add("X-Error-Mode", "status");
+        }
+
+        var started = await Host.CallAsync(HttpMethod.Post, "api/jobs/user/whoami", r =>
+        {
+            As(r, "bob");
+            r.Headers.Add("X-Job-Method", "GET");
+        });
+        Assert.Equal(202, started.StatusCode);
+        var statusUrl = started.Envelope.GetProperty("job").GetProperty("statusUrl").GetString()!;
+        var asAlice = await Host.CallAsync(HttpMethod.Get, statusUrl, r => As(r, "alice"));
+
+        var finished = started;
+        for (var i = 0; i < 300 && finished.StatusCode == 202; i++)
+        {
+            await Task.Delay(100);
+            finished = await Host.CallAsync(HttpMethod.Get, statusUrl, r => As(r, "bob"));
+        }
+
+        Assert.Equal((404, "JobNotFound"), (asAlice.StatusCode, asAlice.Code));
+        Assert.True(finished.Ok, finished.ToString());
+        Assert.Equal("b0b00000-0000-4000-8000-000000000b0b", finished.Data.GetProperty("objectId").GetString());
+    }
+
+    [Fact]
     public async Task Post_creates_and_validation_errors_are_ValidationFailed()
     {
         var created = await Host.CallAsync(HttpMethod.Post, "api/call/demo/items?errorMode=status",
