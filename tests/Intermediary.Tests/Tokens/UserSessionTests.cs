@@ -88,6 +88,7 @@ public sealed class UserSessionTests : IAsyncLifetime
             .GetSessionTokenAsync("user", JobId, CancellationToken.None);
 
         Assert.Equal("UserSessionEnded", rotated.Failure!.ErrorCode);
+        Assert.StartsWith("Could not get an access token on behalf of the job's user: ", rotated.Failure.Message, StringComparison.Ordinal);
         Assert.Contains("starts the job again", rotated.Failure.Message, StringComparison.Ordinal);
         Assert.Equal(requests, _simulator.TokenRequestCount);
     }
@@ -115,6 +116,7 @@ public sealed class UserSessionTests : IAsyncLifetime
 
         Assert.Equal(("UserSessionUnavailable", true, TokenFailureKind.TokenAcquisitionFailed),
             (started.Failure!.ErrorCode, started.Failure.Retryable, started.Failure.Kind));
+        Assert.StartsWith("Could not start acting on behalf of the user for the job: ", started.Failure.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("storage.example", started.Failure.Message, StringComparison.Ordinal);
     }
 
@@ -133,6 +135,33 @@ public sealed class UserSessionTests : IAsyncLifetime
 
         Assert.True(first.Succeeded && second.Succeeded);
         Assert.Equal(exchanges, _simulator.UserTokenExchanges);
+    }
+
+    [Fact]
+    public void Sealing_never_repeats_a_nonce_and_opens_only_for_the_same_key_session_and_bytes()
+    {
+        var protector = UserSessionProtector.FromSecret("secret-placeholder", "tenant", "client");
+        byte[] state = [1, 2, 3, 4, 5];
+
+        var first = protector.Seal("obo:a", state);
+        var second = protector.Seal("obo:a", state);
+
+        Assert.NotEqual(first.AsSpan(1, 12).ToArray(), second.AsSpan(1, 12).ToArray());
+        Assert.Equal(state, protector.Unseal("obo:a", first));
+        Assert.Equal(state, protector.Unseal("obo:a", second));
+        Assert.Null(protector.Unseal("obo:b", first));
+        Assert.Null(UserSessionProtector.FromSecret("secret-placeholder", "tenant", "other-client").Unseal("obo:a", first));
+        Assert.Null(UserSessionProtector.FromSecret("secret-placeholder", "other-tenant", "client").Unseal("obo:a", first));
+        Assert.Null(UserSessionProtector.FromSecret("other-secret", "tenant", "client").Unseal("obo:a", first));
+        var altered = (byte[])first.Clone();
+        altered[^1] ^= 1;
+        Assert.Null(protector.Unseal("obo:a", altered));
+        var otherVersion = (byte[])first.Clone();
+        otherVersion[0] = 2;
+        Assert.Null(protector.Unseal("obo:a", otherVersion));
+        Assert.Null(protector.Unseal("obo:a", []));
+        Assert.Null(protector.Unseal("obo:a", first[..28]));
+        Assert.Empty(protector.Unseal("obo:a", protector.Seal("obo:a", []))!);
     }
 
     private ValidatedUser Alice() => new(AliceId, _simulator.Options.TenantId, _simulator.IssueUserToken("alice"));
