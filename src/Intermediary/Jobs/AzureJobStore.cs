@@ -134,7 +134,7 @@ internal sealed class AzureJobStore(AzureStorageClients clients) : IJobStore, IU
         await clients.Blobs.DeleteBlobIfExistsAsync(SessionBlob(jobId), cancellationToken: cancellationToken);
     }
 
-    internal static string SessionBlob(string jobId) => $"{jobId}/user-session";
+    private static string SessionBlob(string jobId) => $"{jobId}/user-session";
 
     private async Task DeleteBlobsAsync(string id, CancellationToken cancellationToken)
     {

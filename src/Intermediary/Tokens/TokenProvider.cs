@@ -106,9 +106,18 @@ internal sealed partial class TokenProvider(
     private OnBehalfOfTokenSource CreateUserSource(string upstream, UpstreamOptions settings)
     {
         var application = CreateApplication(upstream, settings);
-        var protector = HasCertificate(settings)
-            ? UserSessionProtector.FromCertificate(LoadCertificate(settings), settings.TenantId!, settings.ClientId!)
-            : UserSessionProtector.FromSecret(settings.ClientSecret!, settings.TenantId!, settings.ClientId!);
+        UserSessionProtector protector;
+        if (HasCertificate(settings))
+        {
+            // Only its private key is used, once, to derive the sealing key.
+            using var certificate = LoadCertificate(settings);
+            protector = UserSessionProtector.FromCertificate(certificate, settings.TenantId!, settings.ClientId!);
+        }
+        else
+        {
+            protector = UserSessionProtector.FromSecret(settings.ClientSecret!, settings.TenantId!, settings.ClientId!);
+        }
+
         var sessions = services.GetService<IUserSessionStore>()
             ?? throw new InvalidOperationException("On-behalf-of upstreams need an IUserSessionStore (the job store provides it).");
         new UserTokenCache(sessions, protector, options.Value.UserTokens.CacheBytes).Attach(application.UserTokenCache);

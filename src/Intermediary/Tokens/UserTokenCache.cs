@@ -61,7 +61,8 @@ internal sealed class UserTokenCache(IUserSessionStore sessions, UserSessionProt
         byte[]? state;
         if (JobOf(key) is { } jobId)
         {
-            var stored = await Guard(() => sessions.ReadSessionAsync(jobId, args.CancellationToken));
+            byte[]? stored = null;
+            await Guard(async () => stored = await sessions.ReadSessionAsync(jobId, args.CancellationToken));
             // Sealed under another credential (rotated since), or altered: as if there were no session.
             state = stored is null ? null : protector.Unseal(key, stored);
         }
@@ -82,19 +83,9 @@ internal sealed class UserTokenCache(IUserSessionStore sessions, UserSessionProt
 
         if (JobOf(key) is { } jobId)
         {
-            await Guard(async () =>
-            {
-                if (args.HasTokens)
-                {
-                    await sessions.WriteSessionAsync(jobId, protector.Seal(key, args.TokenCache.SerializeMsalV3()), args.CancellationToken);
-                }
-                else
-                {
-                    await sessions.DeleteSessionAsync(jobId, args.CancellationToken);
-                }
-
-                return true;
-            });
+            await Guard(() => args.HasTokens
+                ? sessions.WriteSessionAsync(jobId, protector.Seal(key, args.TokenCache.SerializeMsalV3()), args.CancellationToken)
+                : sessions.DeleteSessionAsync(jobId, args.CancellationToken));
             return;
         }
 
@@ -116,11 +107,11 @@ internal sealed class UserTokenCache(IUserSessionStore sessions, UserSessionProt
     private static string? JobOf(string key) =>
         key.StartsWith(SessionPrefix, StringComparison.Ordinal) ? key[SessionPrefix.Length..] : null;
 
-    private static async Task<T> Guard<T>(Func<Task<T>> operation)
+    private static async Task Guard(Func<Task> operation)
     {
         try
         {
-            return await operation();
+            await operation();
         }
         catch (Exception ex) when (ex is not (OperationCanceledException or MsalException))
         {
