@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Intermediary.Jobs;
 using Intermediary.Simulator;
@@ -162,6 +164,27 @@ public sealed class UserSessionTests : IAsyncLifetime
         Assert.Null(protector.Unseal("obo:a", []));
         Assert.Null(protector.Unseal("obo:a", first[..28]));
         Assert.Empty(protector.Unseal("obo:a", protector.Seal("obo:a", []))!);
+    }
+
+    [Fact]
+    public void A_certificate_credential_seals_the_same_way_on_every_instance_and_differently_from_another()
+    {
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=intermediary-session-test", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var pfx = created.Export(X509ContentType.Pkcs12);
+        using var onOneInstance = X509CertificateLoader.LoadPkcs12(pfx, null);
+        using var onAnother = X509CertificateLoader.LoadPkcs12(pfx, null);
+        using var otherKey = RSA.Create(2048);
+        using var other = new CertificateRequest("CN=intermediary-session-test", otherKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+
+        var sealedSession = UserSessionProtector.FromCertificate(onOneInstance, "tenant", "client").Seal("obo:a", [7, 8, 9]);
+
+        Assert.Equal(new byte[] { 7, 8, 9 }, UserSessionProtector.FromCertificate(onAnother, "tenant", "client").Unseal("obo:a", sealedSession));
+        Assert.Null(UserSessionProtector.FromCertificate(other, "tenant", "client").Unseal("obo:a", sealedSession));
+        using var publicOnly = X509CertificateLoader.LoadCertificate(created.Export(X509ContentType.Cert));
+        Assert.Throws<CryptographicException>(() => UserSessionProtector.FromCertificate(publicOnly, "tenant", "client"));
     }
 
     private ValidatedUser Alice() => new(AliceId, _simulator.Options.TenantId, _simulator.IssueUserToken("alice"));
