@@ -17,7 +17,9 @@ public sealed class ServerStartupTests
         var port = ((IPEndPoint)holder.LocalEndpoint).Port;
 
         using var server = ChildProcess.Start("dotnet", [ServerProcess.ServerAssembly(), "--demo", "--urls", $"http://{host}:{port}"], []);
-        await Eventually.True(() => server.HasExited, "the server gave up");
+        // Its exit and everything it wrote: the output may still be arriving when the exit is first seen.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await server.WaitForExitAsync(timeout.Token);
 
         Assert.Equal(1, server.ExitCode);
         var output = server.Output.Trim();
@@ -32,7 +34,9 @@ public sealed class ServerStartupTests
         var port = ((IPEndPoint)holder.LocalEndpoint).Port;
 
         using var simulator = ChildProcess.Start("dotnet", [ServerProcess.BuiltAssembly("Intermediary.Simulator"), "--http-port", $"{port}", "--https-port", "0"], []);
-        await Eventually.True(() => simulator.HasExited, "the simulator gave up");
+        // Its exit and everything it wrote: the output may still be arriving when the exit is first seen.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await simulator.WaitForExitAsync(timeout.Token);
 
         Assert.Equal(1, simulator.ExitCode);
         var output = simulator.Output.Trim();
