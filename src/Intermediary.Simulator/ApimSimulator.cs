@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
 using Intermediary.Simulator.Api;
 using Intermediary.Simulator.Entra;
 using Intermediary.Simulator.Faults;
@@ -187,10 +188,11 @@ public sealed class ApimSimulator : IAsyncDisposable
     /// <summary>
     /// A user's access token for the service, as a connector that signed the user in would send it: audience
     /// <see cref="SimulatorOptions.ClientId"/>, scope access_as_user, valid for <paramref name="lifetime"/> (default 1 h)
-    /// on <see cref="SimulatorOptions.TimeProvider"/>.
+    /// on <see cref="SimulatorOptions.TimeProvider"/>. <paramref name="claims"/> may change its payload before it is
+    /// signed, to test how a validator treats a genuine token with unusual claims.
     /// </summary>
-    public string IssueUserToken(string user, TimeSpan? lifetime = null) =>
-        _issuer.IssueForService(User(user), lifetime ?? TimeSpan.FromHours(1));
+    public string IssueUserToken(string user, TimeSpan? lifetime = null, Action<JsonObject>? claims = null) =>
+        _issuer.IssueForService(User(user), lifetime ?? TimeSpan.FromHours(1), claims);
 
     /// <summary>What the token endpoint answers the user's on-behalf-of and refresh requests; cleared by <see cref="Reset"/>.</summary>
     public void ScriptUser(string user, UserChallenge challenge) => _users.Script(User(user), challenge);

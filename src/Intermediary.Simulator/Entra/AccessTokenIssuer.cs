@@ -45,9 +45,10 @@ internal sealed class AccessTokenIssuer(SimulatorOptions options, SimulatorAddre
     /// <summary>
     /// A user's access token for the service (the development grant): audience the service's client id, as a v2.0
     /// token for an API is, with the delegated scope <c>access_as_user</c>, issued to the connector's app.
+    /// <paramref name="claims"/> may change the payload before it is signed (tests of a token validator).
     /// </summary>
-    public string IssueForService(SimulatedUser user, TimeSpan lifetime) =>
-        IssueUserToken(user, options.ClientId, "access_as_user", options.ConnectorClientId, lifetime);
+    public string IssueForService(SimulatedUser user, TimeSpan lifetime, Action<JsonObject>? claims = null) =>
+        IssueUserToken(user, options.ClientId, "access_as_user", options.ConnectorClientId, lifetime, claims);
 
     /// <summary>The token an on-behalf-of exchange gives <paramref name="clientId"/>: the same user, for the demo API.</summary>
     public string IssueForApi(SimulatedUser user, string clientId, string scopes) =>
@@ -64,7 +65,7 @@ internal sealed class AccessTokenIssuer(SimulatorOptions options, SimulatorAddre
 
     public bool IsRevoked(string jti) => _revoked.ContainsKey(jti);
 
-    private string IssueUserToken(SimulatedUser user, string audience, string scopes, string clientId, TimeSpan lifetime)
+    private string IssueUserToken(SimulatedUser user, string audience, string scopes, string clientId, TimeSpan lifetime, Action<JsonObject>? claims = null)
     {
         var now = options.TimeProvider.GetUtcNow().ToUnixTimeSeconds();
         var jti = Guid.NewGuid().ToString();
@@ -88,6 +89,7 @@ internal sealed class AccessTokenIssuer(SimulatorOptions options, SimulatorAddre
             ["ver"] = "2.0",
         };
 
+        claims?.Invoke(payload);
         _live.TryAdd(jti, 0);
         return signer.Sign(payload);
     }

@@ -93,6 +93,101 @@ public sealed class OnBehalfOfTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task The_scheme_is_read_in_any_case_and_spaces_around_the_token_are_ignored()
+    {
+        var token = _simulator.IssueUserToken("alice");
+
+        var validation = await Validator().ValidateAsync("bearer   " + token + "  ");
+
+        Assert.Null(validation.Problem);
+        Assert.Equal(token, validation.User!.Token);
+    }
+
+    [Fact]
+    public async Task Expiry_is_exact_to_the_second_once_the_clock_skew_has_passed()
+    {
+        var token = "Bearer " + _simulator.IssueUserToken("alice", TimeSpan.FromMinutes(10));
+        var validator = Validator();
+
+        _clock.Advance(TimeSpan.FromMinutes(12) - TimeSpan.FromSeconds(1));
+        var lastSecond = await validator.ValidateAsync(token);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var atSkew = await validator.ValidateAsync(token);
+
+        Assert.Null(lastSecond.Problem);
+        Assert.Equal(UserTokenProblem.Expired, atSkew.Problem);
+        Assert.Contains(_logs.Lines, line => line.Contains("refused: Expired (SecurityTokenExpiredException)", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(60, null)]
+    [InlineData(120, null)]
+    [InlineData(121, "Invalid")]
+    public async Task A_token_from_an_issuer_whose_clock_runs_ahead_is_accepted_within_the_clock_skew(int secondsAhead, string? expected)
+    {
+        var ourClock = new TestClock();
+        _clock.Advance(TimeSpan.FromSeconds(secondsAhead));
+        var token = _simulator.IssueUserToken("alice");
+
+        var validation = await Validator(time: ourClock).ValidateAsync("Bearer " + token);
+
+        Assert.Equal(expected, validation.Problem?.ToString());
+    }
+
+    [Fact]
+    public async Task The_tenant_is_compared_without_regard_to_case()
+    {
+        var validation = await Validator(tenant: "SIM-TENANT").ValidateAsync("Bearer " + _simulator.IssueUserToken("alice"));
+
+        Assert.Null(validation.Problem);
+    }
+
+    [Theory]
+    [InlineData("Files.Read access_as_user", null)]
+    [InlineData("access_as_user Files.Read", null)]
+    [InlineData("access_as_user_admin", "MissingScope")]
+    [InlineData("Access_As_User", "MissingScope")]
+    [InlineData("", "MissingScope")]
+    public async Task The_required_scope_must_be_one_of_the_tokens_scopes_exactly(string scopes, string? expected)
+    {
+        var token = _simulator.IssueUserToken("alice", claims: payload => payload["scp"] = scopes);
+
+        Assert.Equal(expected, (await Validator().ValidateAsync("Bearer " + token)).Problem?.ToString());
+    }
+
+    [Theory]
+    [InlineData("scp")]
+    [InlineData("oid")]
+    public async Task A_token_without_a_delegated_scope_or_a_user_object_id_has_no_user_to_act_for(string missing)
+    {
+        var token = _simulator.IssueUserToken("alice", claims: payload => payload.Remove(missing));
+
+        Assert.Equal(UserTokenProblem.NotAUser, (await Validator().ValidateAsync("Bearer " + token)).Problem);
+        Assert.Contains(_logs.Lines, line => line.Contains("refused: NotAUser (claims)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_applications_own_token_for_this_service_has_no_user_to_act_for()
+    {
+        var appToken = (await Msal().AcquireTokenForClient([_simulator.Scope]).ExecuteAsync()).AccessToken;
+
+        var validation = await Validator(audience: _simulator.Options.Audience).ValidateAsync("Bearer " + appToken);
+
+        Assert.Equal(UserTokenProblem.NotAUser, validation.Problem);
+    }
+
+    [Fact]
+    public async Task The_signing_keys_are_only_read_over_https()
+    {
+        var token = _simulator.IssueUserToken("alice");
+        var overHttp = new UriBuilder(_simulator.Authority) { Scheme = "http", Port = _simulator.HttpBaseAddress.Port }.Uri;
+
+        var validation = await Validator(authority: overHttp).ValidateAsync("Bearer " + token);
+
+        Assert.Equal(UserTokenProblem.Invalid, validation.Problem);
+    }
+
+    [Fact]
     public async Task Alice_and_bob_are_exchanged_for_their_own_tokens()
     {
         var source = new OnBehalfOfTokenSource(Msal());
@@ -192,12 +287,14 @@ public sealed class OnBehalfOfTests : IAsyncLifetime, IDisposable
     private async Task<ValidatedUser> UserAsync(string name) =>
         (await Validator().ValidateAsync("Bearer " + _simulator.IssueUserToken(name))).User!;
 
-    private UserTokenValidator Validator(string? audience = null, string tenant = "sim-tenant", string scope = "access_as_user")
+    private UserTokenValidator Validator(
+        string? audience = null, string tenant = "sim-tenant", string scope = "access_as_user", TimeProvider? time = null, Uri? authority = null)
     {
-        var options = new UserTokenOptions { Authority = new Uri(_simulator.Authority, "v2.0"), TenantId = tenant, RequiredScope = scope };
+        var options = new UserTokenOptions { Authority = new Uri(authority ?? _simulator.Authority, "v2.0"), TenantId = tenant, RequiredScope = scope };
         options.Audiences.Add(audience ?? _simulator.Options.ClientId);
         var loggers = LoggerFactory.Create(builder => builder.AddProvider(_logs));
-        return new UserTokenValidator(options, new HttpClient(_simulator.CreateTrustingHandler()), _clock, loggers.CreateLogger<UserTokenValidator>());
+        return new UserTokenValidator(
+            options, new HttpClient(_simulator.CreateTrustingHandler()), time ?? _clock, loggers.CreateLogger<UserTokenValidator>());
     }
 
     private IConfidentialClientApplication Msal(string? secret = null) => SimulatorMsal.App(_simulator, secret);
