@@ -1,11 +1,14 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Intermediary.Endpoints;
+using Intermediary.Jobs;
 using Intermediary.Simulator;
 using Intermediary.Tests.Infrastructure;
 using Intermediary.Tokens;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Intermediary.Tests.Tokens;
 
@@ -191,6 +194,94 @@ public sealed class TokenProviderTests : IAsyncLifetime
         Assert.Equal(0, _simulator.TokenRequestCount);
     }
 
+    [Fact]
+    public async Task A_certificate_file_that_cannot_be_read_yet_is_tried_again_on_the_next_call()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"intermediary-test-{Guid.NewGuid():N}.pfx");
+        using var certificate = CreateClientCertificate();
+        _simulator.Options.ClientCertificate = X509CertificateLoader.LoadCertificate(certificate.Export(X509ContentType.Cert));
+        using var logs = new CapturingLoggerProvider();
+        using var services = Build(
+            new()
+            {
+                ["Intermediary:Upstreams:demo:Credential"] = "Certificate",
+                ["Intermediary:Upstreams:demo:ClientSecret"] = null,
+                ["Intermediary:Upstreams:demo:CertificatePath"] = path,
+                ["Intermediary:Upstreams:demo:CertificatePassword"] = "pfx-password",
+            },
+            s => s.AddLogging(builder => builder.AddProvider(logs)));
+        var tokens = services.GetRequiredService<ITokenProvider>();
+
+        try
+        {
+            var missing = await tokens.GetTokenAsync("demo", null, CancellationToken.None);
+            await File.WriteAllBytesAsync(path, certificate.Export(X509ContentType.Pfx, "pfx-password"));
+            var loaded = await tokens.GetTokenAsync("demo", null, CancellationToken.None);
+
+            Assert.Equal(
+                "The certificate for upstream 'demo' could not be loaded; check its CertificatePath/CertificateBase64 and password.",
+                missing.Failure?.Message);
+            Assert.Equal(("CertificateLoadFailed", false), (missing.Failure!.ErrorCode, missing.Failure.Retryable));
+            Assert.Contains(logs.Lines, line => line.Contains("Credential for upstream demo could not be loaded (", StringComparison.Ordinal));
+            Assert.True(loaded.Succeeded, loaded.Failure?.Message);
+            Assert.Equal(1, _simulator.TokenRequestCount);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Upstreams_with_one_credential_share_its_token_but_client_assertions_are_asked_per_upstream()
+    {
+        var settings = SimulatorUpstream.Settings(_simulator, "other", "/items");
+        using (var services = Build(settings))
+        {
+            var tokens = services.GetRequiredService<ITokenProvider>();
+            var demo = await tokens.GetTokenAsync("demo", null, CancellationToken.None);
+            var other = await tokens.GetTokenAsync("other", null, CancellationToken.None);
+
+            Assert.Equal(demo.AccessToken, other.AccessToken);
+            Assert.Equal(1, _simulator.TokenRequestCount);
+        }
+
+        _simulator.Options.FederatedAssertion = "federated-assertion-from-workload-identity";
+        var provider = new FixedAssertionProvider("federated-assertion-from-workload-identity");
+        settings["Intermediary:Upstreams:demo:Credential"] = "ClientAssertion";
+        settings["Intermediary:Upstreams:other:Credential"] = "ClientAssertion";
+        using (var services = Build(settings, s => s.AddSingleton<IClientAssertionProvider>(provider)))
+        {
+            var tokens = services.GetRequiredService<ITokenProvider>();
+            await tokens.GetTokenAsync("demo", null, CancellationToken.None);
+            await tokens.GetTokenAsync("other", null, CancellationToken.None);
+
+            Assert.Equal(["demo", "other"], provider.Upstreams);
+            Assert.Equal(3, _simulator.TokenRequestCount);
+        }
+    }
+
+    [Fact]
+    public async Task An_on_behalf_of_upstream_has_no_token_of_the_services_own_and_the_user_paths_need_one()
+    {
+        var settings = SimulatorUpstream.OnBehalfOfSettings(_simulator, "user", "/whoami");
+        using var services = Build(settings, s => s.AddSingleton<IJobStore>(new InMemoryJobStore()));
+        var tokens = services.GetRequiredService<ITokenProvider>();
+
+        var own = await tokens.GetTokenAsync("user", null, CancellationToken.None);
+
+        Assert.Equal(
+            ("UserTokenRequired", TokenFailureKind.Unauthenticated, false),
+            (own.Failure?.ErrorCode, own.Failure!.Kind, own.Failure.Retryable));
+        Assert.Equal("Upstream 'user' is called on behalf of the signed-in user; this call carries no user.", own.Failure.Message);
+        Assert.Equal(0, _simulator.TokenRequestCount);
+        var user = new ValidatedUser("a11ce000-0000-4000-8000-00000000a11c", "sim-tenant", _simulator.IssueUserToken("alice"));
+        var appOnly = await Assert.ThrowsAsync<ArgumentException>(() => tokens.GetUserTokenAsync("demo", user, CancellationToken.None));
+        Assert.Contains("Upstream 'demo' is not configured with Credential OnBehalfOf.", appOnly.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentException>(() => tokens.GetTokenAsync("nowhere", null, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => tokens.StartUserSessionAsync("nowhere", user, "job", CancellationToken.None));
+    }
+
     private ServiceProvider Build(Dictionary<string, string?>? overrides = null, Action<IServiceCollection>? extra = null)
     {
         var settings = IntermediaryHost.UpstreamSettings(_simulator);
@@ -214,14 +305,15 @@ public sealed class TokenProviderTests : IAsyncLifetime
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
     }
 
-
     private sealed class FixedAssertionProvider(string assertion) : IClientAssertionProvider
     {
-        public string? LastUpstream { get; private set; }
+        public ConcurrentQueue<string> Upstreams { get; } = new();
+
+        public string? LastUpstream => Upstreams.LastOrDefault();
 
         public Task<string> GetAssertionAsync(string upstream, CancellationToken cancellationToken)
         {
-            LastUpstream = upstream;
+            Upstreams.Enqueue(upstream);
             return Task.FromResult(assertion);
         }
     }
