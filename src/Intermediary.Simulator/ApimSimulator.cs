@@ -123,6 +123,9 @@ public sealed class ApimSimulator : IAsyncDisposable
     /// <summary>Requests to <see cref="ManagedIdentityEndpoint"/>.</summary>
     public int ManagedIdentityRequestCount => _managedIdentity.RequestCount;
 
+    /// <summary>The identity each accepted managed identity request asked for: a user-assigned client id, or "system".</summary>
+    public IReadOnlyCollection<string> ManagedIdentitiesAsked => _managedIdentity.IdentitiesAsked;
+
     /// <summary>Demo API requests currently being processed, e.g. waiting in /faults/slow.</summary>
     public int InFlightApiRequests => _traffic.InFlight;
 

@@ -36,6 +36,13 @@ public sealed class SimulatorOptions
     public string ManagedIdentityClientId { get; set; } = "99999999-8888-7777-6666-555555555555";
 
     /// <summary>
+    /// Client ids of the user-assigned managed identities the simulated app has: asked for one of them (Azure.Identity
+    /// sends <c>client_id</c>), the endpoint issues that identity's token; asked for another, it refuses as App Service
+    /// does. Without <c>client_id</c> it answers for the system-assigned identity (<see cref="ManagedIdentityClientId"/>).
+    /// </summary>
+    public IList<string> UserAssignedIdentityClientIds { get; } = ["0a551900-0000-4000-8000-000000000001"];
+
+    /// <summary>
     /// When false the gateway skips validate-jwt (an API protected by its subscription key only), for callers that
     /// cannot trust the simulator's self-signed token endpoint, e.g. a service started as a separate process.
     /// </summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
 
@@ -11,9 +12,13 @@ namespace Intermediary.Simulator.Entra;
 internal sealed class ManagedIdentityEndpoint(SimulatorOptions options, AccessTokenIssuer issuer)
 {
     private const string TokenExchangeAudience = "api://AzureADTokenExchange";
+    private readonly ConcurrentQueue<string> _identities = new();
     private int _requests;
 
     public int RequestCount => Volatile.Read(ref _requests);
+
+    /// <summary>The identity each accepted request asked for: a user-assigned client id, or "system".</summary>
+    public IReadOnlyCollection<string> IdentitiesAsked => _identities;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -25,10 +30,19 @@ internal sealed class ManagedIdentityEndpoint(SimulatorOptions options, AccessTo
             return;
         }
 
+        var userAssigned = request.Query["client_id"].ToString();
+        if (userAssigned.Length > 0 && !options.UserAssignedIdentityClientIds.Contains(userAssigned, StringComparer.OrdinalIgnoreCase))
+        {
+            await Problem(context, StatusCodes.Status400BadRequest, $"No managed identity with client id '{userAssigned}' is assigned to this app.");
+            return;
+        }
+
+        var clientId = userAssigned.Length > 0 ? userAssigned : options.ManagedIdentityClientId;
+        _identities.Enqueue(userAssigned.Length > 0 ? userAssigned : "system");
         var resource = request.Query["resource"].ToString().TrimEnd('/');
         string? token = resource switch
         {
-            _ when resource == options.Audience.TrimEnd('/') => issuer.Issue(options.TenantId, options.ManagedIdentityClientId, certificateCredential: false),
+            _ when resource == options.Audience.TrimEnd('/') => issuer.Issue(options.TenantId, clientId, certificateCredential: false),
             TokenExchangeAudience => options.FederatedAssertion,
             _ => null,
         };
@@ -46,7 +60,7 @@ internal sealed class ManagedIdentityEndpoint(SimulatorOptions options, AccessTo
             ["expires_on"] = expiresOn.ToString(CultureInfo.InvariantCulture),
             ["resource"] = resource,
             ["token_type"] = "Bearer",
-            ["client_id"] = options.ManagedIdentityClientId,
+            ["client_id"] = clientId,
         }, context.RequestAborted);
     }
 

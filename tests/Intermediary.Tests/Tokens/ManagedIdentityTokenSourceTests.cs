@@ -1,5 +1,7 @@
 using Azure.Core;
 using Azure.Identity;
+using Intermediary.Simulator;
+using Intermediary.Tests.Infrastructure;
 using Intermediary.Tokens;
 
 namespace Intermediary.Tests.Tokens;
@@ -67,5 +69,59 @@ public sealed class ManagedIdentityTokenSourceTests
 
         public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
             new(GetToken(requestContext, cancellationToken));
+    }
+}
+
+/// <summary>
+/// Which managed identity is asked for: the real ManagedIdentityCredential against the simulator's App Service-style
+/// identity endpoint (found through IDENTITY_ENDPOINT/IDENTITY_HEADER, so these run apart from other tests).
+/// </summary>
+[Collection(Integration.ProcessEnvironmentTests.Name)]
+public sealed class ManagedIdentitiesTests : IAsyncLifetime
+{
+    private ApimSimulator _simulator = null!;
+
+    // Azure.Identity keeps managed identity tokens in a cache shared by the whole process: an audience of its own per
+    // test makes every request here reach the endpoint.
+    public async Task InitializeAsync()
+    {
+        _simulator = await ApimSimulator.StartAsync(new SimulatorOptions { Audience = $"api://managed-identity-test-{Guid.NewGuid():N}" });
+        Environment.SetEnvironmentVariable("IDENTITY_ENDPOINT", _simulator.ManagedIdentityEndpoint.AbsoluteUri);
+        Environment.SetEnvironmentVariable("IDENTITY_HEADER", _simulator.Options.ManagedIdentityHeader);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Environment.SetEnvironmentVariable("IDENTITY_ENDPOINT", null);
+        Environment.SetEnvironmentVariable("IDENTITY_HEADER", null);
+        await _simulator.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("  ")]
+    public async Task Without_a_client_id_the_apps_system_assigned_identity_is_asked(string? clientId)
+    {
+        var result = await new ManagedIdentityTokenSource(ManagedIdentities.For(clientId)).AcquireAsync(_simulator.Scope, false);
+
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.Equal(["system"], _simulator.ManagedIdentitiesAsked);
+        Assert.Contains(_simulator.Options.ManagedIdentityClientId, SimulatorMsal.Payload(result.AccessToken!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_a_client_id_that_user_assigned_identity_is_asked()
+    {
+        var assigned = _simulator.Options.UserAssignedIdentityClientIds[0];
+
+        var result = await new ManagedIdentityTokenSource(ManagedIdentities.For(assigned)).AcquireAsync(_simulator.Scope, false);
+        var unknown = await new ManagedIdentityTokenSource(ManagedIdentities.For("0a551900-0000-4000-8000-0000000000ff")).AcquireAsync(_simulator.Scope, false);
+
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.Equal([assigned], _simulator.ManagedIdentitiesAsked);
+        Assert.Contains(assigned, SimulatorMsal.Payload(result.AccessToken!), StringComparison.Ordinal);
+        Assert.False(unknown.Succeeded);
+        Assert.StartsWith("Could not get an access token with the managed identity", unknown.Failure!.Message, StringComparison.Ordinal);
     }
 }
