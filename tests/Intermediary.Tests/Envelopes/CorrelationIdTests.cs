@@ -40,6 +40,20 @@ public sealed class CorrelationIdTests
     }
 
     [Fact]
+    public void A_caller_id_of_exactly_the_longest_length_is_kept()
+    {
+        var context = new DefaultHttpContext();
+        var longest = new string('a', 128);
+        context.Request.Headers[CorrelationId.HeaderName] = longest;
+
+        Assert.Equal(longest, CorrelationId.For(context));
+    }
+
+    [Fact]
+    public void No_context_is_a_programming_error_named_as_such() =>
+        Assert.Equal("context", Assert.Throws<ArgumentNullException>(() => CorrelationId.For(null!)).ParamName);
+
+    [Fact]
     public void The_same_request_always_gets_the_same_id()
     {
         var context = new DefaultHttpContext();
