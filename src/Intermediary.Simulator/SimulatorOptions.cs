@@ -26,6 +26,12 @@ public sealed class SimulatorOptions
     /// <summary>When set, client_assertion JWTs signed by this certificate's key (RS256 or PS256) are accepted.</summary>
     public X509Certificate2? ClientCertificate { get; set; }
 
+    /// <summary>
+    /// The app trusts <see cref="ClientCertificate"/> by subject name and issuer: an assertion must then carry that
+    /// certificate in its x5c header, as Entra requires for such registrations.
+    /// </summary>
+    public bool RequireCertificateChain { get; set; }
+
     /// <summary>When set, a client_assertion equal to this string is accepted (workload identity federation).</summary>
     public string? FederatedAssertion { get; set; }
 

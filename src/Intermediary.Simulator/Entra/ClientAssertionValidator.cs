@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
 using Intermediary.Simulator.Hosting;
 
 namespace Intermediary.Simulator.Entra;
@@ -36,6 +37,11 @@ internal static class ClientAssertionValidator
             return "The certificate with identifier used to sign the client assertion is not registered on application.";
         }
 
+        if (options.RequireCertificateChain && !CarriesCertificate(jwt, certificate))
+        {
+            return "The client assertion has no x5c header with the registered certificate, which subject name and issuer authentication needs.";
+        }
+
         var payload = jwt.Payload;
         var audienceNamesTenant = CompactJwt.GetStrings(payload, "aud")
             .Any(aud => aud.Contains($"/{tenant}/", StringComparison.OrdinalIgnoreCase) || aud.EndsWith($"/{tenant}", StringComparison.OrdinalIgnoreCase));
@@ -57,6 +63,18 @@ internal static class ClientAssertionValidator
         }
 
         return null;
+    }
+
+    // RFC 7515 makes x5c an array; MSAL.NET sends the one certificate as a plain string, which Entra accepts too.
+    private static bool CarriesCertificate(CompactJwt jwt, X509Certificate2 certificate)
+    {
+        if (jwt.Header.ValueKind != JsonValueKind.Object || !jwt.Header.TryGetProperty("x5c", out var chain))
+        {
+            return false;
+        }
+
+        var first = chain.ValueKind == JsonValueKind.Array && chain.GetArrayLength() > 0 ? chain[0] : chain;
+        return first.ValueKind == JsonValueKind.String && first.GetString() == Convert.ToBase64String(certificate.RawData);
     }
 
     // MSAL signs with PS256 for Entra authorities and RS256 for generic OIDC authorities.

@@ -49,6 +49,16 @@ public sealed class HeldTokenTests
     }
 
     [Fact]
+    public void A_token_arriving_later_with_the_same_expiry_replaces_the_held_one()
+    {
+        // Entra's expiry has one-second precision: two tokens issued within a second expire together.
+        var held = Held("held", s_expires);
+        var arriving = Held("arriving", s_expires);
+
+        Assert.Same(arriving, TokenProvider.Keep(held, arriving, rejectedToken: null));
+    }
+
+    [Fact]
     public void A_rejected_token_is_replaced_even_by_one_that_expires_sooner()
     {
         var rejected = Held("rejected", s_expires + TimeSpan.FromMinutes(10));

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Intermediary.Diagnostics;
 using Intermediary.Endpoints;
 using Intermediary.Jobs;
 using Intermediary.Simulator;
@@ -8,6 +10,7 @@ using Intermediary.Tests.Infrastructure;
 using Intermediary.Tokens;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace Intermediary.Tests.Tokens;
@@ -72,6 +75,66 @@ public sealed class TokenProviderTests : IAsyncLifetime
         Assert.Equal(fresh, (await tokens.GetTokenAsync("demo", null, CancellationToken.None)).AccessToken);
     }
 
+    [Fact]
+    public async Task Rejecting_a_token_that_is_no_longer_current_gets_the_current_one_without_a_refresh()
+    {
+        using var services = Build();
+        var tokens = services.GetRequiredService<ITokenProvider>();
+
+        // A call that began with an earlier token reports its rejection after that token was replaced.
+        var current = await tokens.GetTokenAsync("demo", "an-earlier-token-already-replaced", CancellationToken.None);
+        var again = await tokens.GetTokenAsync("demo", "an-earlier-token-already-replaced", CancellationToken.None);
+
+        Assert.True(current.Succeeded, current.Failure?.Message);
+        Assert.Equal(current.AccessToken, again.AccessToken);
+        Assert.Equal(1, _simulator.TokenRequestCount);
+    }
+
+    [Fact]
+    public async Task A_forced_refresh_that_failed_is_tried_again_by_the_next_caller_rejecting_the_same_token()
+    {
+        using var services = Build();
+        var tokens = services.GetRequiredService<ITokenProvider>();
+        var stale = (await tokens.GetTokenAsync("demo", null, CancellationToken.None)).AccessToken;
+
+        _simulator.SetTokenFault(new TokenFault(400, "invalid_request", "AADSTS90002: Tenant not found right now.", 90002));
+        var failed = await tokens.GetTokenAsync("demo", stale, CancellationToken.None);
+        _simulator.SetTokenFault(null);
+        var retried = await tokens.GetTokenAsync("demo", stale, CancellationToken.None);
+
+        Assert.Equal("AADSTS90002", failed.Failure?.ErrorCode);
+        Assert.True(retried.Succeeded, retried.Failure?.Message);
+        Assert.NotEqual(stale, retried.AccessToken);
+        Assert.Equal(3, _simulator.TokenRequestCount);
+    }
+
+    [Fact]
+    public async Task While_one_caller_forces_a_refresh_the_others_are_answered_from_the_cache_and_then_get_the_new_token()
+    {
+        using var services = Build();
+        var tokens = services.GetRequiredService<ITokenProvider>();
+        var stale = (await tokens.GetTokenAsync("demo", null, CancellationToken.None)).AccessToken;
+
+        Task<TokenResult> refreshing;
+        TokenResult meanwhile;
+        using (_simulator.HoldTokenResponses())
+        {
+            refreshing = tokens.GetTokenAsync("demo", stale, CancellationToken.None);
+            await Eventually.True(() => _simulator.TokenRequestCount == 2, "the forced refresh reached the simulator");
+            // Not made to wait for the refresh (it would hang here until the hold ends, and fail on this timeout).
+            meanwhile = await tokens.GetTokenAsync("demo", null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.False(refreshing.IsCompleted);
+        }
+
+        var refreshed = await refreshing;
+        var afterwards = await tokens.GetTokenAsync("demo", null, CancellationToken.None);
+
+        Assert.Equal(stale, meanwhile.AccessToken);
+        Assert.NotEqual(stale, refreshed.AccessToken);
+        Assert.Equal(refreshed.AccessToken, afterwards.AccessToken);
+        Assert.Equal(2, _simulator.TokenRequestCount);
+    }
+
     [Theory]
     [InlineData(401, "invalid_client", 7000215, "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent is the value.", "AADSTS7000215: Invalid client secret provided.", false)]
     [InlineData(400, "invalid_scope", 1002012, "AADSTS1002012: The provided value for scope x is not valid.", "AADSTS1002012: The provided value for scope x is not valid.", false)]
@@ -79,13 +142,15 @@ public sealed class TokenProviderTests : IAsyncLifetime
     public async Task An_identity_provider_error_becomes_its_code_first_sentence_status_and_retryability(
         int status, string error, int aadsts, string description, string sentence, bool retryable)
     {
-        using var services = Build();
+        using var logs = new CapturingLoggerProvider();
+        using var services = Build(extra: s => s.AddLogging(builder => builder.AddProvider(logs)));
         var tokens = services.GetRequiredService<ITokenProvider>();
         _simulator.SetTokenFault(new TokenFault(status, error, description, aadsts));
 
         var result = await tokens.GetTokenAsync("demo", null, CancellationToken.None);
 
         Assert.Equal($"Could not get an access token from Microsoft Entra ID: {sentence}", result.Failure!.Message);
+        Assert.Contains(logs.Lines, line => line.Contains($": Token request for upstream demo failed: AADSTS{aadsts} (HTTP {status}) |", StringComparison.Ordinal));
         Assert.Equal($"AADSTS{aadsts}", result.Failure.ErrorCode);
         Assert.Equal(status, result.Failure.HttpStatus);
         Assert.Equal(retryable, result.Failure.Retryable);
@@ -137,10 +202,12 @@ public sealed class TokenProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Certificate_credential_gets_a_token()
+    public async Task Certificate_credential_gets_a_token_with_the_certificate_in_its_assertion()
     {
         using var certificate = CreateClientCertificate();
         _simulator.Options.ClientCertificate = X509CertificateLoader.LoadCertificate(certificate.Export(X509ContentType.Cert));
+        // Subject name and issuer registrations (the usual one for certificates from a CA) need the x5c header.
+        _simulator.Options.RequireCertificateChain = true;
         using var services = Build(new()
         {
             ["Intermediary:Upstreams:demo:Credential"] = "Certificate",
@@ -278,8 +345,103 @@ public sealed class TokenProviderTests : IAsyncLifetime
         var user = new ValidatedUser("a11ce000-0000-4000-8000-00000000a11c", "sim-tenant", _simulator.IssueUserToken("alice"));
         var appOnly = await Assert.ThrowsAsync<ArgumentException>(() => tokens.GetUserTokenAsync("demo", user, CancellationToken.None));
         Assert.Contains("Upstream 'demo' is not configured with Credential OnBehalfOf.", appOnly.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<ArgumentException>(() => tokens.GetTokenAsync("nowhere", null, CancellationToken.None));
+        var unknown = await Assert.ThrowsAsync<ArgumentException>(() => tokens.GetTokenAsync("nowhere", null, CancellationToken.None));
+        Assert.StartsWith("Upstream 'nowhere' is not configured.", unknown.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<ArgumentException>(() => tokens.StartUserSessionAsync("nowhere", user, "job", CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("CertificatePath")]
+    [InlineData("CertificateBase64")]
+    public async Task An_on_behalf_of_upstream_with_a_certificate_exchanges_with_it(string where)
+    {
+        using var certificate = CreateClientCertificate();
+        var pfx = certificate.Export(X509ContentType.Pfx, "pfx-password");
+        _simulator.Options.ClientCertificate = X509CertificateLoader.LoadCertificate(certificate.Export(X509ContentType.Cert));
+        _simulator.Options.RequireCertificateChain = true;
+        var path = Path.Combine(Path.GetTempPath(), $"intermediary-test-{Guid.NewGuid():N}.pfx");
+        await File.WriteAllBytesAsync(path, pfx);
+        var settings = OnBehalfOfWithCertificate(where == "CertificatePath" ? path : null, where == "CertificateBase64" ? Convert.ToBase64String(pfx) : null);
+        using var services = Build(settings, s => s.AddSingleton<IJobStore>(new InMemoryJobStore()));
+
+        try
+        {
+            var result = await services.GetRequiredService<ITokenProvider>().GetUserTokenAsync("user", Alice(), CancellationToken.None);
+
+            Assert.True(result.Succeeded, result.Failure?.Message);
+            Assert.Equal(1, _simulator.UserTokenExchanges);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task An_on_behalf_of_certificate_that_cannot_be_read_yet_fails_every_user_path_clearly_and_is_tried_again()
+    {
+        using var certificate = CreateClientCertificate();
+        _simulator.Options.ClientCertificate = X509CertificateLoader.LoadCertificate(certificate.Export(X509ContentType.Cert));
+        var path = Path.Combine(Path.GetTempPath(), $"intermediary-test-{Guid.NewGuid():N}.pfx");
+        using var services = Build(OnBehalfOfWithCertificate(path, null), s => s.AddSingleton<IJobStore>(new InMemoryJobStore()));
+        var tokens = services.GetRequiredService<ITokenProvider>();
+        var alice = Alice();
+
+        try
+        {
+            var exchanged = await tokens.GetUserTokenAsync("user", alice, CancellationToken.None);
+            var started = await tokens.StartUserSessionAsync("user", alice, "0123456789abcdef0123456789abcdef", CancellationToken.None);
+            var continued = await tokens.GetSessionTokenAsync("user", "0123456789abcdef0123456789abcdef", CancellationToken.None);
+            await tokens.EndUserSessionAsync("user", "0123456789abcdef0123456789abcdef");
+            await File.WriteAllBytesAsync(path, certificate.Export(X509ContentType.Pfx, "pfx-password"));
+            var loaded = await tokens.GetUserTokenAsync("user", alice, CancellationToken.None);
+
+            Assert.All([exchanged, started, continued], r => Assert.Equal(("CertificateLoadFailed", false), (r.Failure?.ErrorCode, r.Failure?.Retryable)));
+            Assert.True(loaded.Succeeded, loaded.Failure?.Message);
+            Assert.Equal(1, _simulator.TokenRequestCount);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task User_token_exchanges_are_counted_by_where_they_came_from_and_a_refused_one_is_logged_with_its_code()
+    {
+        using var logs = new CapturingLoggerProvider();
+        using var services = Build(
+            SimulatorUpstream.OnBehalfOfSettings(_simulator, "user", "/whoami"),
+            s => s.AddSingleton<IJobStore>(new InMemoryJobStore()).AddLogging(builder => builder.AddProvider(logs)));
+        using var acquisitions = new MetricCollector<long>(services.GetRequiredService<IMeterFactory>(), IntermediaryDiagnostics.Name, "intermediary.tokens.acquisitions");
+        var tokens = services.GetRequiredService<ITokenProvider>();
+        var alice = Alice();
+
+        await tokens.GetUserTokenAsync("user", alice, CancellationToken.None);
+        await tokens.GetUserTokenAsync("user", alice, CancellationToken.None);
+        _simulator.ScriptUser("bob", UserChallenge.ConsentRequired);
+        var refused = await tokens.GetUserTokenAsync("user", new ValidatedUser(BobId, _simulator.Options.TenantId, _simulator.IssueUserToken("bob")), CancellationToken.None);
+
+        Assert.Equal("AADSTS65001", refused.Failure?.ErrorCode);
+        Assert.Equal(
+            [("user", "identity_provider"), ("user", "cache"), ("user", "failed")],
+            acquisitions.GetMeasurementSnapshot().Select(m => ((string)m.Tags["upstream"]!, (string)m.Tags["source"]!)));
+        Assert.Contains(logs.Lines, line => line.Contains(": Token exchange on behalf of a user for upstream user failed: ", StringComparison.Ordinal) && line.Contains(" AADSTS65001 |", StringComparison.Ordinal));
+    }
+
+    private const string AliceId = "a11ce000-0000-4000-8000-00000000a11c";
+    private const string BobId = "b0b00000-0000-4000-8000-000000000b0b";
+
+    private ValidatedUser Alice() => new(AliceId, _simulator.Options.TenantId, _simulator.IssueUserToken("alice"));
+
+    private Dictionary<string, string?> OnBehalfOfWithCertificate(string? path, string? base64)
+    {
+        var settings = SimulatorUpstream.OnBehalfOfSettings(_simulator, "user", "/whoami");
+        settings["Intermediary:Upstreams:user:ClientSecret"] = null;
+        settings["Intermediary:Upstreams:user:CertificatePath"] = path;
+        settings["Intermediary:Upstreams:user:CertificateBase64"] = base64;
+        settings["Intermediary:Upstreams:user:CertificatePassword"] = "pfx-password";
+        return settings;
     }
 
     private ServiceProvider Build(Dictionary<string, string?>? overrides = null, Action<IServiceCollection>? extra = null)
