@@ -3,6 +3,8 @@ using Azure.Identity;
 using Intermediary.Simulator;
 using Intermediary.Tests.Infrastructure;
 using Intermediary.Tokens;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Intermediary.Tests.Tokens;
 
@@ -123,5 +125,25 @@ public sealed class ManagedIdentitiesTests : IAsyncLifetime
         Assert.Contains(assigned, SimulatorMsal.Payload(result.AccessToken!), StringComparison.Ordinal);
         Assert.False(unknown.Succeeded);
         Assert.StartsWith("Could not get an access token with the managed identity", unknown.Failure!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_upstream_with_the_managed_identity_credential_gets_its_token_from_that_identity()
+    {
+        var assigned = _simulator.Options.UserAssignedIdentityClientIds[0];
+        var settings = SimulatorUpstream.Settings(_simulator, "api", "/items");
+        settings["Intermediary:Upstreams:api:Credential"] = "ManagedIdentity";
+        settings["Intermediary:Upstreams:api:ClientSecret"] = null;
+        settings["Intermediary:Upstreams:api:ManagedIdentityClientId"] = assigned;
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddIntermediary(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        await using var provider = services.BuildServiceProvider();
+
+        var result = await provider.GetRequiredService<ITokenProvider>().GetTokenAsync("api", null, CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.Equal([assigned], _simulator.ManagedIdentitiesAsked);
+        Assert.Equal(0, _simulator.TokenRequestCount);
     }
 }

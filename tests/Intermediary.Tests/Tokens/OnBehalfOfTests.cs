@@ -177,6 +177,19 @@ public sealed class OnBehalfOfTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Missing_options_authority_or_user_are_argument_errors_not_null_references()
+    {
+        using var client = new HttpClient();
+        var logger = LoggerFactory.Create(_ => { }).CreateLogger<UserTokenValidator>();
+        var source = new OnBehalfOfTokenSource(Msal());
+
+        Assert.Throws<ArgumentNullException>(() => new UserTokenValidator(null!, client, _clock, logger));
+        Assert.Throws<ArgumentNullException>(() => new UserTokenValidator(new UserTokenOptions(), client, _clock, logger));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => source.AcquireAsync(_simulator.Scope, null!, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => source.StartSessionAsync(_simulator.Scope, null!, "job"));
+    }
+
+    [Fact]
     public async Task The_signing_keys_are_only_read_over_https()
     {
         var token = _simulator.IssueUserToken("alice");

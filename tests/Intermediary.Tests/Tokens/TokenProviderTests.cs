@@ -429,6 +429,29 @@ public sealed class TokenProviderTests : IAsyncLifetime
         Assert.Contains(logs.Lines, line => line.Contains(": Token exchange on behalf of a user for upstream user failed: ", StringComparison.Ordinal) && line.Contains(" AADSTS65001 |", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_authority_outside_microsofts_clouds_is_asked_for_tokens_directly_without_instance_discovery()
+    {
+        // The simulator here; a sovereign or private authority in production. Entra's instance discovery does not
+        // know it, so asking it first would fail every token request.
+        var requests = new ConcurrentQueue<Uri>();
+        using var services = Build(extra: s => s.AddHttpClient(IntermediaryHttpClients.Tokens).ConfigurePrimaryHttpMessageHandler(() => Unreachable(requests)));
+
+        var result = await services.GetRequiredService<ITokenProvider>().GetTokenAsync("demo", null, CancellationToken.None);
+
+        Assert.False(result.Succeeded);
+        var request = Assert.Single(requests);
+        Assert.Equal(new Uri(_simulator.Authority, "oauth2/v2.0/token"), request);
+    }
+
+    /// <summary>A handler that records where MSAL sends each request and answers as if the network were down.</summary>
+    private static ScriptedHandler Unreachable(ConcurrentQueue<Uri> requests) =>
+        new((request, _, _) =>
+        {
+            requests.Enqueue(request.RequestUri!);
+            throw new HttpRequestException("This test has no network.");
+        });
+
     private const string AliceId = "a11ce000-0000-4000-8000-00000000a11c";
     private const string BobId = "b0b00000-0000-4000-8000-000000000b0b";
 
