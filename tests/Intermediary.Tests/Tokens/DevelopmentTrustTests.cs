@@ -59,7 +59,8 @@ public sealed class DevelopmentTrustTests : IDisposable
         Assert.False(sockets.SslOptions.RemoteCertificateValidationCallback!(this, _other, null, SslPolicyErrors.RemoteCertificateChainErrors));
         Assert.True(client.ServerCertificateCustomValidationCallback!(new HttpRequestMessage(), _trusted, null, SslPolicyErrors.RemoteCertificateChainErrors));
         Assert.False(client.ServerCertificateCustomValidationCallback!(new HttpRequestMessage(), _other, null, SslPolicyErrors.RemoteCertificateChainErrors));
-        Assert.Throws<InvalidOperationException>(() => DevelopmentTrust.Apply(new PassThrough(), _trusted));
+        var unknown = Assert.Throws<InvalidOperationException>(() => DevelopmentTrust.Apply(new PassThrough(), _trusted));
+        Assert.Equal("The token client's handler (PassThrough) cannot be given a development certificate.", unknown.Message);
     }
 
     [Theory]
