@@ -3,6 +3,7 @@ using Intermediary.Simulator;
 using Intermediary.Tests.Infrastructure;
 using Intermediary.Tokens;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Identity.Client;
 
 namespace Intermediary.Tests.Tokens;
@@ -180,7 +181,7 @@ public sealed class OnBehalfOfTests : IAsyncLifetime, IDisposable
     public async Task Missing_options_authority_or_user_are_argument_errors_not_null_references()
     {
         using var client = new HttpClient();
-        var logger = LoggerFactory.Create(_ => { }).CreateLogger<UserTokenValidator>();
+        var logger = NullLogger<UserTokenValidator>.Instance;
         var source = new OnBehalfOfTokenSource(Msal());
 
         Assert.Throws<ArgumentNullException>(() => new UserTokenValidator(null!, client, _clock, logger));

@@ -18,6 +18,10 @@ namespace Intermediary.Tests.Tokens;
 /// <summary>Real MSAL against the simulator's token endpoint over HTTPS; only the counts are asserted.</summary>
 public sealed class TokenProviderTests : IAsyncLifetime
 {
+    private const string AliceId = "a11ce000-0000-4000-8000-00000000a11c";
+    private const string BobId = "b0b00000-0000-4000-8000-000000000b0b";
+    private const string JobId = "0123456789abcdef0123456789abcdef";
+
     private ApimSimulator _simulator = null!;
 
     public async Task InitializeAsync() => _simulator = await ApimSimulator.StartAsync();
@@ -264,7 +268,7 @@ public sealed class TokenProviderTests : IAsyncLifetime
     [Fact]
     public async Task A_certificate_file_that_cannot_be_read_yet_is_tried_again_on_the_next_call()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"intermediary-test-{Guid.NewGuid():N}.pfx");
+        using var file = new TemporaryCertificateFile();
         using var certificate = CreateClientCertificate();
         _simulator.Options.ClientCertificate = X509CertificateLoader.LoadCertificate(certificate.Export(X509ContentType.Cert));
         using var logs = new CapturingLoggerProvider();
@@ -273,30 +277,23 @@ public sealed class TokenProviderTests : IAsyncLifetime
             {
                 ["Intermediary:Upstreams:demo:Credential"] = "Certificate",
                 ["Intermediary:Upstreams:demo:ClientSecret"] = null,
-                ["Intermediary:Upstreams:demo:CertificatePath"] = path,
+                ["Intermediary:Upstreams:demo:CertificatePath"] = file.Path,
                 ["Intermediary:Upstreams:demo:CertificatePassword"] = "pfx-password",
             },
             s => s.AddLogging(builder => builder.AddProvider(logs)));
         var tokens = services.GetRequiredService<ITokenProvider>();
 
-        try
-        {
-            var missing = await tokens.GetTokenAsync("demo", null, CancellationToken.None);
-            await File.WriteAllBytesAsync(path, certificate.Export(X509ContentType.Pfx, "pfx-password"));
-            var loaded = await tokens.GetTokenAsync("demo", null, CancellationToken.None);
+        var missing = await tokens.GetTokenAsync("demo", null, CancellationToken.None);
+        await File.WriteAllBytesAsync(file.Path, certificate.Export(X509ContentType.Pfx, "pfx-password"));
+        var loaded = await tokens.GetTokenAsync("demo", null, CancellationToken.None);
 
-            Assert.Equal(
-                "The certificate for upstream 'demo' could not be loaded; check its CertificatePath/CertificateBase64 and password.",
-                missing.Failure?.Message);
-            Assert.Equal(("CertificateLoadFailed", false), (missing.Failure!.ErrorCode, missing.Failure.Retryable));
-            Assert.Contains(logs.Lines, line => line.Contains("Credential for upstream demo could not be loaded (", StringComparison.Ordinal));
-            Assert.True(loaded.Succeeded, loaded.Failure?.Message);
-            Assert.Equal(1, _simulator.TokenRequestCount);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.Equal(
+            "The certificate for upstream 'demo' could not be loaded; check its CertificatePath/CertificateBase64 and password.",
+            missing.Failure?.Message);
+        Assert.Equal(("CertificateLoadFailed", false), (missing.Failure!.ErrorCode, missing.Failure.Retryable));
+        Assert.Contains(logs.Lines, line => line.Contains("Credential for upstream demo could not be loaded (", StringComparison.Ordinal));
+        Assert.True(loaded.Succeeded, loaded.Failure?.Message);
+        Assert.Equal(1, _simulator.TokenRequestCount);
     }
 
     [Fact]
@@ -342,7 +339,7 @@ public sealed class TokenProviderTests : IAsyncLifetime
             (own.Failure?.ErrorCode, own.Failure!.Kind, own.Failure.Retryable));
         Assert.Equal("Upstream 'user' is called on behalf of the signed-in user; this call carries no user.", own.Failure.Message);
         Assert.Equal(0, _simulator.TokenRequestCount);
-        var user = new ValidatedUser("a11ce000-0000-4000-8000-00000000a11c", "sim-tenant", _simulator.IssueUserToken("alice"));
+        var user = Alice();
         var appOnly = await Assert.ThrowsAsync<ArgumentException>(() => tokens.GetUserTokenAsync("demo", user, CancellationToken.None));
         Assert.Contains("Upstream 'demo' is not configured with Credential OnBehalfOf.", appOnly.Message, StringComparison.Ordinal);
         var unknown = await Assert.ThrowsAsync<ArgumentException>(() => tokens.GetTokenAsync("nowhere", null, CancellationToken.None));
@@ -359,22 +356,15 @@ public sealed class TokenProviderTests : IAsyncLifetime
         var pfx = certificate.Export(X509ContentType.Pfx, "pfx-password");
         _simulator.Options.ClientCertificate = X509CertificateLoader.LoadCertificate(certificate.Export(X509ContentType.Cert));
         _simulator.Options.RequireCertificateChain = true;
-        var path = Path.Combine(Path.GetTempPath(), $"intermediary-test-{Guid.NewGuid():N}.pfx");
-        await File.WriteAllBytesAsync(path, pfx);
-        var settings = OnBehalfOfWithCertificate(where == "CertificatePath" ? path : null, where == "CertificateBase64" ? Convert.ToBase64String(pfx) : null);
+        using var file = new TemporaryCertificateFile();
+        await File.WriteAllBytesAsync(file.Path, pfx);
+        var settings = OnBehalfOfWithCertificate(where == "CertificatePath" ? file.Path : null, where == "CertificateBase64" ? Convert.ToBase64String(pfx) : null);
         using var services = Build(settings, s => s.AddSingleton<IJobStore>(new InMemoryJobStore()));
 
-        try
-        {
-            var result = await services.GetRequiredService<ITokenProvider>().GetUserTokenAsync("user", Alice(), CancellationToken.None);
+        var result = await services.GetRequiredService<ITokenProvider>().GetUserTokenAsync("user", Alice(), CancellationToken.None);
 
-            Assert.True(result.Succeeded, result.Failure?.Message);
-            Assert.Equal(1, _simulator.UserTokenExchanges);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.Equal(1, _simulator.UserTokenExchanges);
     }
 
     [Fact]
@@ -382,28 +372,21 @@ public sealed class TokenProviderTests : IAsyncLifetime
     {
         using var certificate = CreateClientCertificate();
         _simulator.Options.ClientCertificate = X509CertificateLoader.LoadCertificate(certificate.Export(X509ContentType.Cert));
-        var path = Path.Combine(Path.GetTempPath(), $"intermediary-test-{Guid.NewGuid():N}.pfx");
-        using var services = Build(OnBehalfOfWithCertificate(path, null), s => s.AddSingleton<IJobStore>(new InMemoryJobStore()));
+        using var file = new TemporaryCertificateFile();
+        using var services = Build(OnBehalfOfWithCertificate(file.Path, null), s => s.AddSingleton<IJobStore>(new InMemoryJobStore()));
         var tokens = services.GetRequiredService<ITokenProvider>();
         var alice = Alice();
 
-        try
-        {
-            var exchanged = await tokens.GetUserTokenAsync("user", alice, CancellationToken.None);
-            var started = await tokens.StartUserSessionAsync("user", alice, "0123456789abcdef0123456789abcdef", CancellationToken.None);
-            var continued = await tokens.GetSessionTokenAsync("user", "0123456789abcdef0123456789abcdef", CancellationToken.None);
-            await tokens.EndUserSessionAsync("user", "0123456789abcdef0123456789abcdef");
-            await File.WriteAllBytesAsync(path, certificate.Export(X509ContentType.Pfx, "pfx-password"));
-            var loaded = await tokens.GetUserTokenAsync("user", alice, CancellationToken.None);
+        var exchanged = await tokens.GetUserTokenAsync("user", alice, CancellationToken.None);
+        var started = await tokens.StartUserSessionAsync("user", alice, JobId, CancellationToken.None);
+        var continued = await tokens.GetSessionTokenAsync("user", JobId, CancellationToken.None);
+        await tokens.EndUserSessionAsync("user", JobId);
+        await File.WriteAllBytesAsync(file.Path, certificate.Export(X509ContentType.Pfx, "pfx-password"));
+        var loaded = await tokens.GetUserTokenAsync("user", alice, CancellationToken.None);
 
-            Assert.All([exchanged, started, continued], r => Assert.Equal(("CertificateLoadFailed", false), (r.Failure?.ErrorCode, r.Failure?.Retryable)));
-            Assert.True(loaded.Succeeded, loaded.Failure?.Message);
-            Assert.Equal(1, _simulator.TokenRequestCount);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.All([exchanged, started, continued], r => Assert.Equal(("CertificateLoadFailed", false), (r.Failure?.ErrorCode, r.Failure?.Retryable)));
+        Assert.True(loaded.Succeeded, loaded.Failure?.Message);
+        Assert.Equal(1, _simulator.TokenRequestCount);
     }
 
     [Fact]
@@ -434,26 +417,14 @@ public sealed class TokenProviderTests : IAsyncLifetime
     {
         // The simulator here; a sovereign or private authority in production. Entra's instance discovery does not
         // know it, so asking it first would fail every token request.
-        var requests = new ConcurrentQueue<Uri>();
-        using var services = Build(extra: s => s.AddHttpClient(IntermediaryHttpClients.Tokens).ConfigurePrimaryHttpMessageHandler(() => Unreachable(requests)));
+        var network = new ScriptedHandler((_, _, _) => throw new HttpRequestException("This test has no network."));
+        using var services = Build(extra: s => s.AddHttpClient(IntermediaryHttpClients.Tokens).ConfigurePrimaryHttpMessageHandler(() => network));
 
         var result = await services.GetRequiredService<ITokenProvider>().GetTokenAsync("demo", null, CancellationToken.None);
 
         Assert.False(result.Succeeded);
-        var request = Assert.Single(requests);
-        Assert.Equal(new Uri(_simulator.Authority, "oauth2/v2.0/token"), request);
+        Assert.Equal(new Uri(_simulator.Authority, "oauth2/v2.0/token"), Assert.Single(network.Requests).Uri);
     }
-
-    /// <summary>A handler that records where MSAL sends each request and answers as if the network were down.</summary>
-    private static ScriptedHandler Unreachable(ConcurrentQueue<Uri> requests) =>
-        new((request, _, _) =>
-        {
-            requests.Enqueue(request.RequestUri!);
-            throw new HttpRequestException("This test has no network.");
-        });
-
-    private const string AliceId = "a11ce000-0000-4000-8000-00000000a11c";
-    private const string BobId = "b0b00000-0000-4000-8000-000000000b0b";
 
     private ValidatedUser Alice() => new(AliceId, _simulator.Options.TenantId, _simulator.IssueUserToken("alice"));
 
@@ -501,5 +472,13 @@ public sealed class TokenProviderTests : IAsyncLifetime
             Upstreams.Enqueue(upstream);
             return Task.FromResult(assertion);
         }
+    }
+
+    /// <summary>A path for a certificate file that a test writes (or leaves missing); deleted afterwards.</summary>
+    private sealed class TemporaryCertificateFile : IDisposable
+    {
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"intermediary-test-{Guid.NewGuid():N}.pfx");
+
+        public void Dispose() => File.Delete(Path);
     }
 }
