@@ -21,6 +21,8 @@ internal sealed partial record ResponseBody(BodyKind Kind, JsonElement? Json, st
 {
     private const int TextLimit = 300;
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     public static ResponseBody Parse(string? contentType, ReadOnlyMemory<byte> body)
     {
         if (body.IsEmpty)
@@ -39,8 +41,10 @@ internal sealed partial record ResponseBody(BodyKind Kind, JsonElement? Json, st
         {
             try
             {
-                // One parse into an element of its own (no pooled document to clone and give back).
-                return new(BodyKind.Json, JsonElement.Parse(body.Span), null);
+                // One parse into an element of its own (no pooled document to clone and give back). A UTF-8 byte order
+                // mark, which some servers put first, is not JSON: the parser would refuse the whole body for it.
+                var json = span.StartsWith(Utf8Bom) ? span[Utf8Bom.Length..] : span;
+                return new(BodyKind.Json, JsonElement.Parse(json), null);
             }
             catch (JsonException)
             {
@@ -98,7 +102,8 @@ internal sealed partial record ResponseBody(BodyKind Kind, JsonElement? Json, st
         var withoutBlocks = ScriptOrStyle().Replace(html, " ");
         withoutBlocks = HtmlTitle().Replace(withoutBlocks, " ");
         var text = WebUtility.HtmlDecode(Tags().Replace(withoutBlocks, " "));
-        var titleText = title.Success ? WebUtility.HtmlDecode(Tags().Replace(title.Groups[1].Value, " ")).Trim() : "";
+        // Collapsed like the text, so a page that starts with its title is recognised whatever the spacing.
+        var titleText = title.Success ? Whitespace().Replace(WebUtility.HtmlDecode(Tags().Replace(title.Groups[1].Value, " ")), " ").Trim() : "";
         text = Whitespace().Replace(text, " ").Trim();
         return titleText.Length > 0 && !text.StartsWith(titleText, StringComparison.Ordinal) ? $"{titleText}: {text}" : text;
     }
