@@ -95,9 +95,9 @@ internal sealed record UpstreamError(ErrorShape Shape, string? Code, string? Mes
             foreach (var field in errors.EnumerateObject())
             {
                 var text = field.Value.ValueKind == JsonValueKind.Array
-                    ? field.Value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : null).FirstOrDefault(s => s is not null)
+                    ? field.Value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : null).FirstOrDefault(HasWords)
                     : field.Value.ValueKind == JsonValueKind.String ? field.Value.GetString() : null;
-                if (text is not null)
+                if (HasWords(text))
                 {
                     return Sentence(text);
                 }
@@ -108,7 +108,7 @@ internal sealed record UpstreamError(ErrorShape Shape, string? Code, string? Mes
             foreach (var item in errors.EnumerateArray())
             {
                 var text = item.ValueKind == JsonValueKind.String ? item.GetString() : String(item, "detail") ?? String(item, "message");
-                if (text is not null)
+                if (HasWords(text))
                 {
                     return Sentence(text);
                 }
@@ -118,9 +118,12 @@ internal sealed record UpstreamError(ErrorShape Shape, string? Code, string? Mes
         return null;
     }
 
+    /// <summary>A blank entry says nothing; the next one is used instead of adding a trailing space to the message.</summary>
+    private static bool HasWords([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? text) => !string.IsNullOrWhiteSpace(text);
+
     private static string Sentence(string text)
     {
         var trimmed = text.Trim();
-        return trimmed.Length > 0 && trimmed[^1] is not ('.' or '!' or '?') ? trimmed + "." : trimmed;
+        return trimmed[^1] is '.' or '!' or '?' ? trimmed : trimmed + ".";
     }
 }
