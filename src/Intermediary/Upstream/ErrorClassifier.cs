@@ -142,8 +142,8 @@ internal static class ErrorClassifier
             502 => (EnvelopeCode.BadGateway, true),
             503 => (EnvelopeCode.ServiceUnavailable, true),
             504 => (EnvelopeCode.GatewayTimeout, true),
-            >= 300 and < 400 => (EnvelopeCode.UpstreamError, false),
             >= 400 and < 500 => (EnvelopeCode.BadRequest, false),
+            // A redirect that was not followed, another 5xx, or a status outside HTTP's range.
             _ => (EnvelopeCode.UpstreamError, false),
         };
     }

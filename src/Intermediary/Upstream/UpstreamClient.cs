@@ -177,35 +177,32 @@ internal sealed partial class UpstreamClient(
         return response with { Body = body };
     }
 
+    /// <remarks>
+    /// Nothing is caught here: Polly turns an exception from the attempt (a network failure, a timeout, the caller's
+    /// cancellation) into the attempt's outcome itself, which is what the retry and breaker decisions read.
+    /// </remarks>
     private async ValueTask<Outcome<UpstreamResponse>> AttemptAsync(RetryPlan plan, UpstreamOptions settings, CancellationToken cancellationToken)
     {
-        try
+        var response = await SendOnceAsync(plan, settings, cancellationToken);
+        // A user's token is not refreshed here: a fresh exchange (or the session's refresh) would give the same answer.
+        if (response.StatusCode != 401 || plan.TokenRefreshed || plan.Token is null || plan.Request.ActsForUser
+            || !ErrorClassifier.Classify(response, time.GetUtcNow()).TokenRejected)
         {
-            var response = await SendOnceAsync(plan, settings, cancellationToken);
-            // A user's token is not refreshed here: a fresh exchange (or the session's refresh) would give the same answer.
-            if (response.StatusCode != 401 || plan.TokenRefreshed || plan.Token is null || plan.Request.ActsForUser
-                || !ErrorClassifier.Classify(response, time.GetUtcNow()).TokenRejected)
-            {
-                return Outcome.FromResult(response);
-            }
-
-            // Once per call, never in a loop: get a token other than the rejected one and try again.
-            plan.TokenRefreshed = true;
-            var refreshed = await tokens.GetTokenAsync(plan.Request.Upstream, plan.Token, cancellationToken);
-            if (refreshed.Failure is { } failure)
-            {
-                plan.RefreshFailure = failure;
-                return Outcome.FromResult(response);
-            }
-
-            plan.RejectedToken = plan.Token;
-            plan.Credential = refreshed;
-            return Outcome.FromResult(await SendOnceAsync(plan, settings, cancellationToken));
+            return Outcome.FromResult(response);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+
+        // Once per call, never in a loop: get a token other than the rejected one and try again.
+        plan.TokenRefreshed = true;
+        var refreshed = await tokens.GetTokenAsync(plan.Request.Upstream, plan.Token, cancellationToken);
+        if (refreshed.Failure is { } failure)
         {
-            return Outcome.FromException<UpstreamResponse>(ex);
+            plan.RefreshFailure = failure;
+            return Outcome.FromResult(response);
         }
+
+        plan.RejectedToken = plan.Token;
+        plan.Credential = refreshed;
+        return Outcome.FromResult(await SendOnceAsync(plan, settings, cancellationToken));
     }
 
     private async Task<UpstreamResponse> SendOnceAsync(RetryPlan plan, UpstreamOptions settings, CancellationToken cancellationToken)

@@ -5,12 +5,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Intermediary.Tests.Infrastructure;
 
-/// <summary>The real DI graph with a scripted upstream handler, no token (Credential=None) and a test clock.</summary>
+/// <summary>
+/// The real DI graph with a scripted upstream handler, no token (Credential=None, unless the settings say otherwise) and a
+/// test clock; <c>services</c> adds to it (a token endpoint, a logger) before it is built.
+/// </summary>
 public sealed class UpstreamHarness : IDisposable
 {
     private readonly ServiceProvider _provider;
 
-    public UpstreamHarness(ScriptedHandler handler, Dictionary<string, string?>? settings = null)
+    public UpstreamHarness(ScriptedHandler handler, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -25,13 +28,14 @@ public sealed class UpstreamHarness : IDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<TimeProvider>(Clock);
-        services.AddSingleton(new Jitter(() => 0.5));
-        services.AddIntermediary(configuration);
-        services.AddHttpClient(IntermediaryHttpClients.Upstream).ConfigurePrimaryHttpMessageHandler(() => handler);
-        _provider = services.BuildServiceProvider();
+        var collection = new ServiceCollection();
+        collection.AddLogging();
+        collection.AddSingleton<TimeProvider>(Clock);
+        collection.AddSingleton(new Jitter(() => 0.5));
+        collection.AddIntermediary(configuration);
+        collection.AddHttpClient(IntermediaryHttpClients.Upstream).ConfigurePrimaryHttpMessageHandler(() => handler);
+        services?.Invoke(collection);
+        _provider = collection.BuildServiceProvider();
     }
 
     public TestClock Clock { get; } = new();

@@ -74,6 +74,48 @@ public sealed class BoundedReadTests
         Assert.True(stream.Position < 50_000, "the rest of the body was never read");
     }
 
+    [Fact]
+    public async Task A_stream_that_fills_each_buffer_exactly_is_read_to_its_end()
+    {
+        // A plain MemoryStream fills every buffer it is given, so the first 16 KiB read leaves the buffer exactly full.
+        var body = Bytes(40_000);
+
+        var read = await BoundedRead.ReadAsync(new MemoryStream(body), limit: 1_000_000, CancellationToken.None);
+
+        Assert.Equal(body, read!.Value.ToArray());
+    }
+
+    [Theory]
+    [InlineData(8 * 1024)]
+    [InlineData(32 * 1024)]
+    public async Task A_body_over_a_power_of_two_limit_is_refused_not_cut_at_the_limit(int limit)
+    {
+        var read = await BoundedRead.ReadAsync(new MemoryStream(Bytes(limit + 5_000)), limit, CancellationToken.None);
+
+        Assert.Null(read);
+    }
+
+    [Fact]
+    public async Task A_limit_beyond_two_gigabytes_still_starts_with_a_small_buffer()
+    {
+        var body = Bytes(20_000);
+
+        var read = await BoundedRead.ReadAsync(new TrickleStream(body, 4096), limit: 3L * 1024 * 1024 * 1024, CancellationToken.None);
+
+        Assert.Equal(body, read!.Value.ToArray());
+    }
+
+    [Fact]
+    public async Task A_body_announced_at_exactly_the_limit_is_accounted_for_in_one_piece()
+    {
+        var told = new List<int>();
+
+        var read = await BoundedRead.ReadAsync(new TrickleStream(Bytes(20_000), 3000), limit: 20_000, CancellationToken.None, grow: told.Add, length: 20_000);
+
+        Assert.Equal(20_000, read!.Value.Length);
+        Assert.Equal([20_000], told);
+    }
+
     private static byte[] Bytes(int size) => Enumerable.Range(0, size).Select(i => (byte)(i * 31)).ToArray();
 
     /// <summary>A stream that hands out at most <paramref name="piece"/> bytes per read, as a network stream may.</summary>

@@ -58,6 +58,43 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task A_retry_after_that_ends_exactly_at_the_budget_is_not_waited_for()
+    {
+        var handler = new ScriptedHandler((_, _, _) => Task.FromResult(
+            ScriptedHandler.Json(HttpStatusCode.TooManyRequests, """{"statusCode":429,"message":"Rate limit is exceeded. Try again in 80 seconds."}""", ("Retry-After", "80"))));
+        using var harness = new UpstreamHarness(handler);
+        var request = new UpstreamRequest("api", HttpMethod.Get, "/items", null, [], null, "corr-edge");
+
+        // The default budget is 80 s: waiting 80 s would leave nothing for the attempt, so the caller is answered at once.
+        // No fake time is advanced here, so a call that started that wait would not finish (the real-time limit is a hang guard).
+        var result = await harness.Client.SendAsync(request, budget: null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(EnvelopeCode.RateLimited, result.Envelope.Code);
+        Assert.Equal(1, result.Envelope.Attempts);
+        Assert.Equal(80, result.Envelope.RetryAfterSeconds);
+    }
+
+    [Fact]
+    public async Task An_abandoned_backoff_longer_than_the_upstreams_retry_after_is_the_wait_the_caller_is_told()
+    {
+        var handler = new ScriptedHandler((_, _, _) => Task.FromResult(ScriptedHandler.Json(HttpStatusCode.ServiceUnavailable, Busy, ("Retry-After", "1"))));
+        using var harness = new UpstreamHarness(handler, new()
+        {
+            ["Intermediary:Upstreams:api:Resilience:BaseDelay"] = "00:00:10",
+            ["Intermediary:Upstreams:api:Resilience:MaxDelay"] = "00:00:30",
+            ["Intermediary:Upstreams:api:Resilience:TotalTimeout"] = "00:00:06",
+            ["Intermediary:Upstreams:api:Resilience:AttemptTimeout"] = "00:00:05",
+        });
+
+        var envelope = await harness.SendAsync(HttpMethod.Get);
+
+        // The first backoff is 7.5 s (10 s with half jitter at 0.5), past the 6 s budget: the upstream's 1 s would be too soon.
+        Assert.Equal(EnvelopeCode.ServiceUnavailable, envelope.Code);
+        Assert.Equal(1, envelope.Attempts);
+        Assert.Equal(8, envelope.RetryAfterSeconds);
+    }
+
+    [Fact]
     public async Task Backoff_that_would_outlive_the_budget_is_not_scheduled()
     {
         var handler = new ScriptedHandler((_, _, _) => Task.FromResult(ScriptedHandler.Json(HttpStatusCode.ServiceUnavailable, Busy)));
@@ -112,6 +149,8 @@ public sealed class ResilienceTests
         Assert.Equal(1, handler.Count);
         Assert.Equal(EnvelopeCode.Timeout, result.Envelope.Code);
         Assert.Equal(499, result.Envelope.Status);
+        Assert.False(result.Envelope.Ok);
+        Assert.True(result.Envelope.Retryable, "the caller may send it again");
         Assert.Equal(1, result.Envelope.Attempts);
         Assert.Contains("canceled", result.Envelope.Message, StringComparison.Ordinal);
     }
@@ -232,6 +271,8 @@ public sealed class ResilienceTests
         Assert.Equal(EnvelopeCode.Timeout, envelope.Code);
         Assert.Equal(504, envelope.Status);
         Assert.Equal(1, envelope.Attempts);
+        // The configured attempt timeout (20 s by default) fired, not Polly's own default of 30 s.
+        Assert.Equal("The upstream did not answer within 20 s.", envelope.Message);
     }
 
     [Fact]
@@ -255,6 +296,28 @@ public sealed class ResilienceTests
         Assert.Equal(EnvelopeSource.Intermediary, envelope.Source);
         Assert.Equal(3, handler.Count);
         Assert.NotNull(envelope.RetryAfterSeconds);
+    }
+
+    [Fact]
+    public async Task Repeated_network_failures_open_the_circuit_too()
+    {
+        var handler = new ScriptedHandler((_, _, _) =>
+            Task.FromException<HttpResponseMessage>(new HttpRequestException(HttpRequestError.ConnectionError, "refused")));
+        using var harness = new UpstreamHarness(handler, new()
+        {
+            ["Intermediary:Upstreams:api:Resilience:MaxRetries"] = "0",
+            ["Intermediary:Upstreams:api:Resilience:CircuitBreakerMinimumThroughput"] = "3",
+        });
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(EnvelopeCode.NetworkError, (await harness.SendAsync(HttpMethod.Get)).Code);
+        }
+
+        var envelope = await harness.SendAsync(HttpMethod.Get);
+
+        Assert.Equal(EnvelopeCode.CircuitOpen, envelope.Code);
+        Assert.Equal(3, handler.Count);
     }
 
     [Fact]

@@ -39,6 +39,35 @@ public sealed class ResponseBuffersTests
     }
 
     [Fact]
+    public void The_allowance_can_be_reserved_to_the_last_byte_and_not_one_past_it()
+    {
+        var buffers = new ResponseBuffers(Microsoft.Extensions.Options.Options.Create(new Intermediary.Configuration.IntermediaryOptions { MaxBufferedResponseBytes = 100 }));
+
+        Assert.True(buffers.TryReserve(60));
+        Assert.True(buffers.TryReserve(40));
+        Assert.False(buffers.TryReserve(1));
+        Assert.Equal(100, buffers.InUse);
+        buffers.Release(100);
+        Assert.Equal(0, buffers.InUse);
+    }
+
+    [Fact]
+    public async Task A_retry_gives_back_the_previous_attempts_body_before_reading_its_own()
+    {
+        // Each body takes over half the allowance: a retry that still held the first one would be refused for memory.
+        var handler = new ScriptedHandler((_, n, _) => Task.FromResult(n == 1
+            ? ScriptedHandler.Json(HttpStatusCode.ServiceUnavailable, s_large)
+            : ScriptedHandler.Json(HttpStatusCode.OK, s_large)));
+        using var harness = Harness(handler);
+
+        var envelope = await harness.SendAsync(HttpMethod.Get);
+
+        Assert.True(envelope.Ok, envelope.Message);
+        Assert.Equal(2, envelope.Attempts);
+        Assert.Equal(0, harness.Services.GetRequiredService<ResponseBuffers>().InUse);
+    }
+
+    [Fact]
     public async Task Every_call_gives_its_allowance_back_whatever_its_outcome()
     {
         var handler = new ScriptedHandler((_, n, _) => Task.FromResult(n % 2 == 0

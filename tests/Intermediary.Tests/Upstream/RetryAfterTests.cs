@@ -29,6 +29,16 @@ public sealed class RetryAfterTests
     public void A_negative_or_unreadable_millisecond_header_falls_back_to_retry_after() =>
         Assert.Equal(TimeSpan.FromSeconds(30), Parse(new() { ["Retry-After"] = "30", ["retry-after-ms"] = "-1", ["x-ms-retry-after-ms"] = "soon" }));
 
+    [Theory]
+    [InlineData("retry-after-ms")]
+    [InlineData("x-ms-retry-after-ms")]
+    public void A_millisecond_header_of_zero_means_now_not_the_retry_after_header(string name) =>
+        Assert.Equal(TimeSpan.Zero, Parse(new() { ["Retry-After"] = "30", [name] = "0" }));
+
+    [Fact]
+    public void Retry_after_ms_alone_is_honoured() =>
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), Parse(new() { ["Retry-After-Ms"] = "1500" }));
+
     [Fact]
     public void No_header_means_no_wait() => Assert.Null(Parse([]));
 
