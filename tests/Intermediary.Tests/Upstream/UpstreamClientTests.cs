@@ -68,6 +68,25 @@ public sealed class UpstreamClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_users_rejected_token_is_not_replaced_with_one_of_the_services()
+    {
+        var handler = new ScriptedHandler((_, _, _) => Task.FromResult(ScriptedHandler.Json(HttpStatusCode.Unauthorized, JwtRejected)));
+        using var harness = WithTokens(handler, onBehalfOfUsers: true);
+        var request = new UpstreamRequest("api", HttpMethod.Get, "/items", null, [], null, "corr-user")
+        {
+            User = new ValidatedUser("a11ce000-0000-4000-8000-00000000a11c", _simulator.Options.TenantId, _simulator.IssueUserToken("alice")),
+        };
+
+        var envelope = (await harness.Client.SendAsync(request, budget: null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30))).Envelope;
+
+        // A new exchange would give the same answer: the upstream's refusal is the caller's answer.
+        Assert.Equal(EnvelopeCode.Unauthorized, envelope.Code);
+        Assert.Equal(1, envelope.Attempts);
+        Assert.Equal(1, handler.Count);
+        Assert.Equal(1, _simulator.UserTokenExchanges);
+    }
+
+    [Fact]
     public async Task A_401_that_is_not_about_the_token_gets_no_new_token()
     {
         var handler = new ScriptedHandler((_, _, _) => Task.FromResult(ScriptedHandler.Json(HttpStatusCode.Unauthorized,
@@ -296,10 +315,10 @@ public sealed class UpstreamClientTests : IAsyncLifetime
         Assert.True((plain with { UserSessionJob = "0123456789abcdef0123456789abcdef" }).ActsForUser);
     }
 
-    private UpstreamHarness WithTokens(ScriptedHandler handler)
+    private UpstreamHarness WithTokens(ScriptedHandler handler, bool onBehalfOfUsers = false)
     {
         // The simulator's credentials and token endpoint; the harness's scripted upstream.
-        var settings = SimulatorUpstream.Settings(_simulator, "api")
+        var settings = (onBehalfOfUsers ? SimulatorUpstream.OnBehalfOfSettings(_simulator, "api") : SimulatorUpstream.Settings(_simulator, "api"))
             .Where(s => !s.Key.EndsWith(":BaseUrl", StringComparison.Ordinal))
             .ToDictionary(s => s.Key, s => s.Value);
         return new UpstreamHarness(handler, settings,
