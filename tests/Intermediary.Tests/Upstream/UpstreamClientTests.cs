@@ -315,6 +315,27 @@ public sealed class UpstreamClientTests : IAsyncLifetime
         Assert.True((plain with { UserSessionJob = "0123456789abcdef0123456789abcdef" }).ActsForUser);
     }
 
+    [Theory]
+    [InlineData("TokenAcquisitionFailed")]
+    [InlineData("Unauthenticated")]
+    [InlineData("ConsentRequired")]
+    [InlineData("InteractionRequired")]
+    public void A_token_failure_tells_who_must_act_and_carries_entras_code_words_and_claims(string who)
+    {
+        var failure = new TokenFailure("AADSTS50076: Multi-factor authentication is required.", "AADSTS50076", 400, Retryable: false)
+        {
+            Kind = Enum.Parse<TokenFailureKind>(who),
+            Claims = """{"access_token":{"capolids":{"essential":true,"values":["c1"]}}}""",
+        };
+
+        var envelope = UpstreamClient.TokenFailureEnvelope(failure, "corr-token");
+        var code = Enum.Parse<EnvelopeCode>(who);
+
+        Assert.Equal((false, code, EnvelopeStatus.For(code), EnvelopeSource.Identity, false), (envelope.Ok, envelope.Code, envelope.Status, envelope.Source, envelope.Retryable));
+        Assert.Equal(("corr-token", failure.Message), (envelope.CorrelationId, envelope.Message));
+        Assert.Equal(new UpstreamDetails(400, null, "AADSTS50076", failure.Message, null) { Claims = failure.Claims }, envelope.Upstream);
+    }
+
     private UpstreamHarness WithTokens(ScriptedHandler handler, bool onBehalfOfUsers = false)
     {
         // The simulator's credentials and token endpoint; the harness's scripted upstream.
