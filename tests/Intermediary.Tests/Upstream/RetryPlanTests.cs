@@ -5,15 +5,15 @@ using Polly;
 
 namespace Intermediary.Tests.Upstream;
 
-/// <summary>The retry decision on its own, without a pipeline around it.</summary>
+/// <summary>The retry decision and the backoff arithmetic on their own, without a pipeline around them.</summary>
 public sealed class RetryPlanTests
 {
-    private static readonly UpstreamResponse s_busy = new(503, "application/json", "{}"u8.ToArray(), new Dictionary<string, string>(), false);
+    private static readonly UpstreamResponse s_busy = Answer(503);
 
     [Fact]
     public void A_transient_answer_is_retried_after_the_first_backoff_step()
     {
-        var plan = Plan();
+        var plan = Plan(HttpMethod.Get);
 
         Assert.True(plan.ShouldRetry(Outcome.FromResult(s_busy), 0, CancellationToken.None));
         // The 1 s base step: half fixed, half jittered (0.5 here).
@@ -26,9 +26,80 @@ public sealed class RetryPlanTests
         using var gone = new CancellationTokenSource();
         gone.Cancel();
 
-        Assert.False(Plan().ShouldRetry(Outcome.FromResult(s_busy), 0, gone.Token));
+        Assert.False(Plan(HttpMethod.Get).ShouldRetry(Outcome.FromResult(s_busy), 0, gone.Token));
     }
 
-    private static RetryPlan Plan() => new(
-        new UpstreamRequest("api", HttpMethod.Get, "/items", null, [], null, "corr"), new ResilienceOptions(), new FakeTimeProvider(), new Jitter(() => 0.5));
+    [Theory]
+    [InlineData(0, 0.0, 500)]
+    [InlineData(0, 0.999, 999.5)]
+    [InlineData(1, 0.5, 1500)]
+    [InlineData(3, 0.0, 4000)]
+    [InlineData(5, 1.0, 30_000)]
+    [InlineData(40, 0.5, 22_500)]
+    public void Backoff_doubles_from_the_base_delay_with_equal_jitter_up_to_the_maximum(int retryIndex, double jitter, double milliseconds)
+    {
+        var plan = new RetryPlan(Request(HttpMethod.Get), new ResilienceOptions { BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(30) },
+            new FakeTimeProvider(), new Jitter(() => jitter));
+
+        Assert.Equal(milliseconds, plan.Backoff(retryIndex).TotalMilliseconds, precision: 3);
+    }
+
+    [Theory]
+    [InlineData(400)]
+    [InlineData(404)]
+    [InlineData(409)]
+    [InlineData(200)]
+    [InlineData(501)]
+    public void Answers_that_are_not_transient_are_not_retried(int status) =>
+        Assert.False(Plan(HttpMethod.Get).ShouldRetry(Outcome.FromResult(Answer(status)), 0, CancellationToken.None));
+
+    [Theory]
+    [InlineData(408, false)]
+    [InlineData(500, false)]
+    [InlineData(503, false)]
+    [InlineData(429, true)]
+    public void A_post_is_retried_only_when_the_upstream_says_it_did_not_process_it(int status, bool retried) =>
+        Assert.Equal(retried, Plan(HttpMethod.Post).ShouldRetry(Outcome.FromResult(Answer(status)), 0, CancellationToken.None));
+
+    [Fact]
+    public void A_post_answered_503_with_a_time_to_come_back_was_not_processed_and_is_retried() =>
+        Assert.True(Plan(HttpMethod.Post).ShouldRetry(Outcome.FromResult(Answer(503, ("Retry-After", "2"))), 0, CancellationToken.None));
+
+    [Theory]
+    [InlineData(HttpRequestError.ConnectionError, true)]
+    [InlineData(HttpRequestError.NameResolutionError, true)]
+    [InlineData(HttpRequestError.ResponseEnded, false)]
+    public void A_post_is_retried_after_a_network_failure_only_when_nothing_was_sent(HttpRequestError error, bool retried)
+    {
+        var failure = Outcome.FromException<UpstreamResponse>(new HttpRequestException(error, "network"));
+
+        Assert.Equal(retried, Plan(HttpMethod.Post).ShouldRetry(failure, 0, CancellationToken.None));
+        Assert.True(Plan(HttpMethod.Get).ShouldRetry(failure, 0, CancellationToken.None), "a GET is safe to send again");
+    }
+
+    [Fact]
+    public void Retries_stop_at_the_configured_count()
+    {
+        var plan = new RetryPlan(Request(HttpMethod.Get), new ResilienceOptions { MaxRetries = 2 }, new FakeTimeProvider(), new Jitter(() => 0.5));
+
+        Assert.True(plan.ShouldRetry(Outcome.FromResult(s_busy), 1, CancellationToken.None));
+        Assert.False(plan.ShouldRetry(Outcome.FromResult(s_busy), 2, CancellationToken.None));
+    }
+
+    [Fact]
+    public void An_upstreams_longer_wait_replaces_the_backoff()
+    {
+        var plan = Plan(HttpMethod.Get);
+
+        Assert.True(plan.ShouldRetry(Outcome.FromResult(Answer(429, ("Retry-After", "5"))), 0, CancellationToken.None));
+        Assert.Equal(TimeSpan.FromSeconds(5), plan.NextDelay);
+        Assert.Null(plan.AbandonedWait);
+    }
+
+    private static RetryPlan Plan(HttpMethod method) => new(Request(method), new ResilienceOptions(), new FakeTimeProvider(), new Jitter(() => 0.5));
+
+    private static UpstreamRequest Request(HttpMethod method) => new("api", method, "/items", null, [], null, "corr");
+
+    private static UpstreamResponse Answer(int status, params (string Name, string Value)[] headers) =>
+        new(status, "application/json", "{}"u8.ToArray(), headers.ToDictionary(h => h.Name, h => h.Value, StringComparer.OrdinalIgnoreCase), false);
 }
