@@ -59,7 +59,7 @@ public class EnvelopeOfJson
             Source = classification.Source,
             Attempts = 1,
             CorrelationId = "0123456789abcdef0123456789abcdef",
-            Data = classification.Data,
+            RawData = classification.Data,
             Upstream = classification.Upstream,
         };
         _output.ResetWrittenCount();

@@ -19,8 +19,36 @@ public sealed record Envelope
     public int Attempts { get; init; }
     public long DurationMs { get; init; }
     public string CorrelationId { get; init; } = "";
+    private JsonElement? _data;
+    private RawJson? _rawData;
+
+    /// <summary>The upstream's JSON (or text as a string, binary as base64); parsed on first read when set as bytes.</summary>
     [System.Text.Json.Serialization.JsonConverter(typeof(RawJsonElementConverter))]
-    public JsonElement? Data { get; init; }
+    public JsonElement? Data
+    {
+        get => _data ?? _rawData?.Element;
+        init
+        {
+            _data = value;
+            _rawData = null;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Data"/> as the validated bytes it arrived in: what the envelope writer copies, so a successful call
+    /// never parses its body into a document. Setting one of the two replaces the other.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    internal RawJson? RawData
+    {
+        get => _rawData;
+        init
+        {
+            _rawData = value;
+            _data = null;
+        }
+    }
+
     public UpstreamDetails? Upstream { get; init; }
     public JobDetails? Job { get; init; }
 

@@ -84,7 +84,11 @@ public static class EnvelopeJson
         writer.WriteNumber(s_durationMs, envelope.DurationMs);
         writer.WriteString(s_correlationId, envelope.CorrelationId);
         writer.WritePropertyName(s_data);
-        if (envelope.Data is { } data)
+        if (envelope.RawData is { } raw)
+        {
+            writer.WriteRawValue(raw.Utf8.Span, skipInputValidation: true);
+        }
+        else if (envelope.Data is { } data)
         {
             writer.WriteRawValue(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(data), skipInputValidation: true);
         }

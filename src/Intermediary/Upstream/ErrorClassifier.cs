@@ -16,7 +16,7 @@ internal sealed record Classification(
     bool Retryable,
     string Message,
     TimeSpan? RetryAfter,
-    JsonElement? Data,
+    RawJson? Data,
     UpstreamDetails? Upstream,
     bool TokenRejected);
 
@@ -31,7 +31,7 @@ internal static class ErrorClassifier
     public static Classification Classify(UpstreamResponse response, DateTimeOffset now)
     {
         var status = response.StatusCode;
-        var requestId = s_requestIdHeaders.Select(h => response.Headers.GetValueOrDefault(h)).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+        var requestId = RequestId(response.Headers);
         if (response.BodyTooLarge)
         {
             return new(false, 502, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend, false,
@@ -40,7 +40,7 @@ internal static class ErrorClassifier
         }
 
         var body = ResponseBody.Parse(response.ContentType, response.Body);
-        var error = body.Json is { } json && status >= 300 ? UpstreamError.FromJson(json) : UpstreamError.None;
+        var error = body.Json is { } json && status >= 300 ? UpstreamError.FromJson(json.Element) : UpstreamError.None;
         var upstreamMessage = error.Message ?? (body.Kind == BodyKind.Text && status >= 300 ? ResponseBody.Excerpt(body.Text) : null);
         var details = new UpstreamDetails(status, response.ContentType, error.Code, upstreamMessage, requestId);
         var retryAfter = RetryAfter.FromHeaders(response.Headers, now) ?? RetryAfter.FromMessage(error.Message);
@@ -100,15 +100,29 @@ internal static class ErrorClassifier
             BodyKind.Empty => new(true, envelopeStatus, EnvelopeCode.Ok, EnvelopeSource.Backend, false,
                 status == 304 ? "Not modified." : "OK", null, null, details, false),
             BodyKind.Text => new(true, envelopeStatus, EnvelopeCode.Ok, EnvelopeSource.Backend, false, "OK", null,
-                JsonSerializer.SerializeToElement(body.Text!, EnvelopeJsonContext.Default.String), details, false),
+                RawJson.FromSerialized(JsonSerializer.SerializeToUtf8Bytes(body.Text!, EnvelopeJsonContext.Default.String)), details, false),
             BodyKind.Binary => new(true, envelopeStatus, EnvelopeCode.Ok, EnvelopeSource.Backend, false,
                 $"Binary content ({response.Body.Length} bytes), base64-encoded in data.", null,
-                JsonSerializer.SerializeToElement(Convert.ToBase64String(response.Body.Span), EnvelopeJsonContext.Default.String), details, false),
+                RawJson.FromSerialized(JsonSerializer.SerializeToUtf8Bytes(Convert.ToBase64String(response.Body.Span), EnvelopeJsonContext.Default.String)), details, false),
             BodyKind.Html => new(false, 502, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend, false,
                 $"The upstream returned an HTML page instead of JSON (HTTP {status}): {body.Text ?? "(empty page)"}", null, null, details, false),
             _ => new(false, 502, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend, false,
                 $"The upstream said JSON but sent a body that is not valid JSON (HTTP {status}).", null, null, details, false),
         };
+    }
+
+    /// <summary>The first non-empty request id header, in the order of <see cref="s_requestIdHeaders"/>.</summary>
+    private static string? RequestId(IReadOnlyDictionary<string, string> headers)
+    {
+        foreach (var name in s_requestIdHeaders)
+        {
+            if (headers.GetValueOrDefault(name) is { Length: > 0 } value)
+            {
+                return value;
+            }
+        }
+
+        return null;
     }
 
     private static (EnvelopeCode Code, bool Retryable) CodeFor(int status, UpstreamError error, bool gateway)

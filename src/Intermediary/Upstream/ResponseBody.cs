@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
+using Intermediary.Envelopes;
 
 namespace Intermediary.Upstream;
 
@@ -16,8 +16,8 @@ internal enum BodyKind
     Binary,
 }
 
-/// <summary>A parsed upstream body: JSON as an element, text as a string, HTML as a markup-free excerpt.</summary>
-internal sealed partial record ResponseBody(BodyKind Kind, JsonElement? Json, string? Text)
+/// <summary>A parsed upstream body: JSON as its checked bytes, text as a string, HTML as a markup-free excerpt.</summary>
+internal sealed partial record ResponseBody(BodyKind Kind, RawJson? Json, string? Text)
 {
     private const int TextLimit = 300;
 
@@ -39,17 +39,13 @@ internal sealed partial record ResponseBody(BodyKind Kind, JsonElement? Json, st
             || (media.Length == 0 && first is (byte)'{' or (byte)'[');
         if (looksJson)
         {
-            try
-            {
-                // One parse into an element of its own (no pooled document to clone and give back). A UTF-8 byte order
-                // mark, which some servers put first, is not JSON: the parser would refuse the whole body for it.
-                var json = span.StartsWith(Utf8Bom) ? span[Utf8Bom.Length..] : span;
-                return new(BodyKind.Json, JsonElement.Parse(json), null);
-            }
-            catch (JsonException)
-            {
-                return new(BodyKind.InvalidJson, null, Excerpt(DecodeText(span)));
-            }
+            // Checked, not parsed: a success goes into data as these bytes, and only an error body is read as a
+            // document. A UTF-8 byte order mark, which some servers put first, is not JSON: the reader would refuse
+            // the whole body for it.
+            var json = RawJson.TryRead(span.StartsWith(Utf8Bom) ? body[Utf8Bom.Length..] : body);
+            return json is null
+                ? new(BodyKind.InvalidJson, null, Excerpt(DecodeText(span)))
+                : new(BodyKind.Json, json, null);
         }
 
         if (media.Equals("text/html", StringComparison.OrdinalIgnoreCase) || media.Equals("application/xhtml+xml", StringComparison.OrdinalIgnoreCase)

@@ -157,7 +157,7 @@ internal sealed partial class UpstreamClient(
             Attempts = plan.Attempts,
             DurationMs = (long)plan.Elapsed.TotalMilliseconds,
             CorrelationId = request.CorrelationId,
-            Data = classification.Data,
+            RawData = classification.Data,
             Upstream = classification.Upstream,
         };
         return new UpstreamCallResult(envelope, response);

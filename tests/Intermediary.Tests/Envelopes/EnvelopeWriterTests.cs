@@ -76,6 +76,21 @@ public sealed class EnvelopeWriterTests
         });
     }
 
+    [Theory]
+    [MemberData(nameof(DataShapes))]
+    public void Data_kept_as_the_bytes_it_arrived_in_is_written_as_the_serializer_writes_it(string? json)
+    {
+        // The upstream's own whitespace around the value stays out, as it does for a parsed element.
+        var raw = json is null ? null : RawJson.TryRead(Encoding.UTF8.GetBytes(" \r\n\t" + json + "\n  "));
+        var envelope = Envelope.Failure(EnvelopeCode.NotFound, "Gone.") with { RawData = raw };
+        var buffer = new ArrayBufferWriter<byte>();
+        EnvelopeJson.Write(buffer, envelope);
+
+        var parsed = JsonSerializer.Serialize(envelope with { Data = json is null ? null : JsonElement.Parse(json) }, EnvelopeJson.Envelope);
+        Assert.Equal(parsed, Encoding.UTF8.GetString(buffer.WrittenSpan));
+        Assert.Equal(parsed, JsonSerializer.Serialize(envelope, EnvelopeJson.Envelope));
+    }
+
     [Fact]
     public void Optional_fields_set_and_unset_are_written_as_the_serializer_writes_them()
     {

@@ -47,7 +47,7 @@ public sealed class ClassificationFieldsTests
         var result = Classify(200, """{"id":1}""");
 
         AssertFields(result, ok: true, status: 200, EnvelopeCode.Ok, EnvelopeSource.Backend, retryable: false, "OK");
-        Assert.Equal(1, result.Data!.Value.GetProperty("id").GetInt32());
+        Assert.Equal(1, result.Data!.Element.GetProperty("id").GetInt32());
         Assert.Equal(new UpstreamDetails(200, "application/json", null, null, null), result.Upstream);
     }
 
@@ -71,7 +71,7 @@ public sealed class ClassificationFieldsTests
         var result = Classify(200, "plain words", contentType: "text/plain");
 
         AssertFields(result, ok: true, status: 200, EnvelopeCode.Ok, EnvelopeSource.Backend, retryable: false, "OK");
-        Assert.Equal("plain words", result.Data!.Value.GetString());
+        Assert.Equal("plain words", result.Data!.Element.GetString());
         Assert.Null(result.Upstream!.Message);
     }
 
@@ -91,7 +91,7 @@ public sealed class ClassificationFieldsTests
         var result = Classify(404, """{"error":{"code":"ItemNotFound","message":"No item 'x'."}}""", headers: ("x-ms-request-id", "r9"));
 
         AssertFields(result, ok: false, status: 404, EnvelopeCode.NotFound, EnvelopeSource.Backend, retryable: false, "No item 'x'.");
-        Assert.Equal("ItemNotFound", result.Data!.Value.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("ItemNotFound", result.Data!.Element.GetProperty("error").GetProperty("code").GetString());
         Assert.Equal(new UpstreamDetails(404, "application/json", "ItemNotFound", "No item 'x'.", "r9"), result.Upstream);
         Assert.False(result.TokenRejected);
     }
@@ -103,7 +103,7 @@ public sealed class ClassificationFieldsTests
 
         AssertFields(result, ok: false, status: 503, EnvelopeCode.ServiceUnavailable, EnvelopeSource.Backend, retryable: true, "The upstream is temporarily unavailable.");
         Assert.Null(result.Upstream!.Message);
-        Assert.True(result.Data!.Value.GetProperty("unexpected").GetBoolean());
+        Assert.True(result.Data!.Element.GetProperty("unexpected").GetBoolean());
     }
 
     [Theory]
@@ -144,7 +144,7 @@ public sealed class ClassificationFieldsTests
             new UpstreamResponse(200, "application/octet-stream", new byte[] { 1, 2, 3 }, Headers(), false), s_now);
 
         AssertFields(result, ok: true, status: 200, EnvelopeCode.Ok, EnvelopeSource.Backend, retryable: false, "Binary content (3 bytes), base64-encoded in data.");
-        Assert.Equal("AQID", result.Data!.Value.GetString());
+        Assert.Equal("AQID", result.Data!.Element.GetString());
     }
 
     [Theory]

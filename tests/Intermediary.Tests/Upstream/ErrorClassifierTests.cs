@@ -307,7 +307,7 @@ public sealed class ErrorClassifierTests
 
         Assert.True(result.Ok);
         Assert.Equal(201, result.Status);
-        Assert.Equal("pen", result.Data!.Value.GetProperty("name").GetString());
+        Assert.Equal("pen", result.Data!.Element.GetProperty("name").GetString());
     }
 
     [Fact]
@@ -315,7 +315,7 @@ public sealed class ErrorClassifierTests
     {
         var result = Classify(200, "hello", "text/plain");
 
-        Assert.Equal("hello", result.Data!.Value.GetString());
+        Assert.Equal("hello", result.Data!.Element.GetString());
     }
 
     [Fact]
