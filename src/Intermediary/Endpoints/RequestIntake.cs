@@ -161,6 +161,11 @@ internal sealed partial class RequestIntake(IOptions<IntermediaryOptions> option
     /// <summary>The caller's query minus what is meant for this service (function key, error mode).</summary>
     private static string? ForwardedQuery(IQueryCollection query)
     {
+        if (query.Count == 0)
+        {
+            return null;
+        }
+
         var kept = query.Where(pair => !s_reservedQueryKeys.Contains(pair.Key))
             .SelectMany(pair => pair.Value.Select(value => KeyValuePair.Create(pair.Key, value)))
             .ToList();

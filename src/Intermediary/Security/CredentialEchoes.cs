@@ -48,8 +48,10 @@ internal static partial class CredentialEchoes
 
         // Runs on every upstream answer: each credential is encoded into a pooled buffer, not a new array.
         var count = 0;
-        foreach (var secret in credentials)
+        // By index and without closures: this runs on every upstream answer.
+        for (var i = 0; i < credentials.Count; i++)
         {
+            var secret = credentials[i];
             if (secret is not { Length: >= 8 })
             {
                 continue;
@@ -67,7 +69,7 @@ internal static partial class CredentialEchoes
             }
         }
 
-        if (LooksLikeJson(body.Span) && s_jsonProbes.Any(probe => body.Span.IndexOf(probe) >= 0))
+        if (LooksLikeJson(body.Span) && ContainsProbe(body.Span))
         {
             var secrets = credentials.Where(c => c is { Length: >= 8 }).Select(c => c!).Distinct(StringComparer.Ordinal).ToList();
             (body, var inJson) = RedactJson(body, secrets);
@@ -169,6 +171,19 @@ internal static partial class CredentialEchoes
     private static bool IsCredentialEcho(string name, string value) =>
         s_credentialHeaders.Contains(name) && !value.Contains(Marker, StringComparison.Ordinal)
         && (!name.EndsWith("authorization", StringComparison.OrdinalIgnoreCase) || AuthorizationValue().IsMatch(value));
+
+    private static bool ContainsProbe(ReadOnlySpan<byte> body)
+    {
+        foreach (var probe in s_jsonProbes)
+        {
+            if (body.IndexOf(probe) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static bool LooksLikeJson(ReadOnlySpan<byte> body)
     {

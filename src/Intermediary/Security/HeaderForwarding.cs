@@ -27,8 +27,10 @@ internal static class HeaderForwarding
     {
         var allowed = configured.Count == 0 ? Defaults : configured;
         var selected = new List<KeyValuePair<string, string>>();
-        foreach (var name in allowed)
+        // By index: a foreach over the interface would allocate an enumerator on every call.
+        for (var i = 0; i < allowed.Count; i++)
         {
+            var name = allowed[i];
             if (!IsNeverForwarded(name) && incoming.TryGetValue(name, out var values))
             {
                 foreach (var value in values)
