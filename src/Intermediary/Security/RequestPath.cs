@@ -1,3 +1,4 @@
+using System.Buffers;
 using Intermediary.Envelopes;
 
 namespace Intermediary.Security;
@@ -100,13 +101,20 @@ internal static class RequestPath
         !string.IsNullOrEmpty(prefix) && prefix[0] == '/' && prefix.IndexOfAny(['%', '?', '#', '\\']) < 0
         && DecodedPathProblem(prefix.Length > 1 ? prefix.TrimEnd('/') : prefix) is null;
 
+    /// <summary>What <see cref="Uri.EscapeDataString(string)"/> leaves as is (RFC 3986's unreserved characters), and the separator.</summary>
+    private static readonly SearchValues<char> s_unreservedOrSlash =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/");
+
     /// <summary>Joins the base URL and a checked path, escaping each segment again.</summary>
     public static Uri Combine(Uri baseUrl, string checkedPath, string? query)
     {
         var basePath = baseUrl.AbsoluteUri.EndsWith('/') ? baseUrl.AbsoluteUri : baseUrl.AbsoluteUri + "/";
-        var segments = checkedPath.TrimStart('/').Split('/');
-        var escaped = string.Join('/', segments.Select(Uri.EscapeDataString));
-        return new Uri(basePath + escaped + (string.IsNullOrEmpty(query) ? "" : query));
+        var relative = checkedPath.TrimStart('/');
+        // Most paths have nothing to escape: then escaping each segment would give the same text, so skip the split.
+        var escaped = relative.AsSpan().ContainsAnyExcept(s_unreservedOrSlash)
+            ? string.Join('/', relative.Split('/').Select(Uri.EscapeDataString))
+            : relative;
+        return new Uri(string.Concat(basePath, escaped, query));
     }
 
     /// <summary>Whether a checked path is under an allowlist-style prefix (segment-aware; <c>/</c> covers everything).</summary>

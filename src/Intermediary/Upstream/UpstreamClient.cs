@@ -217,8 +217,9 @@ internal sealed partial class UpstreamClient(
             message.Content = new ReadOnlyMemoryContent(body);
         }
 
-        foreach (var (name, value) in request.Headers)
+        for (var i = 0; i < request.Headers.Count; i++)
         {
+            var (name, value) = request.Headers[i];
             if (!message.Headers.TryAddWithoutValidation(name, value))
             {
                 message.Content?.Headers.TryAddWithoutValidation(name, value);

@@ -78,6 +78,36 @@ public sealed class RequestPathTests
         Assert.Equal("apim.example", uri.Host);
     }
 
+    public static TheoryData<string> PathsWithOneCharacter()
+    {
+        // Every printable ASCII character but the separator, and a non-ASCII one: alone in a segment, so a character
+        // wrongly taken as needing no escape is caught by itself.
+        var data = new TheoryData<string>();
+        foreach (var c in Enumerable.Range(0x20, 0x7F - 0x20).Select(i => (char)i).Where(c => c != '/').Append('\u00e9'))
+        {
+            data.Add($"/items/a{c}b");
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(PathsWithOneCharacter))]
+    public void Combine_escapes_exactly_what_escaping_each_segment_does(string checkedPath)
+    {
+        var uri = RequestPath.Combine(new Uri("https://apim.example/api/"), checkedPath, null);
+
+        var expected = string.Join('/', checkedPath.TrimStart('/').Split('/').Select(Uri.EscapeDataString));
+        Assert.Equal("https://apim.example/api/" + expected, uri.OriginalString);
+    }
+
+    [Theory]
+    [InlineData("/", "https://apim.example/api/")]
+    [InlineData("/items/", "https://apim.example/api/items/")]
+    [InlineData("/items/Az09-._~", "https://apim.example/api/items/Az09-._~")]
+    public void Combine_keeps_paths_that_need_no_escaping_as_they_are(string checkedPath, string expected) =>
+        Assert.Equal(expected, RequestPath.Combine(new Uri("https://apim.example/api"), checkedPath, null).OriginalString);
+
     [Theory]
     [InlineData("/", true)]
     [InlineData("/items", true)]
