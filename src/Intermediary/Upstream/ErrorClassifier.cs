@@ -62,7 +62,7 @@ internal static class ErrorClassifier
 
         var message = MessageFor(code, status, body, upstreamMessage);
         return new(false, MirroredStatus(status), code, source, retryable, message, retryAfter,
-            body.Kind == BodyKind.Json ? body.Json : null, details, tokenRejected);
+            body.Json, details, tokenRejected);
     }
 
     public static Classification Classify(Exception exception, string upstreamName)

@@ -134,5 +134,20 @@ public sealed class ResponseBodyTests
         Assert.Equal(new string('b', 299) + "…", ResponseBody.Excerpt(longer));
     }
 
+    [Theory]
+    [InlineData("text/html")]
+    [InlineData("application/json")]
+    [InlineData("text/plain")]
+    public void A_body_that_is_not_utf8_has_no_text(string contentType)
+    {
+        byte[] body = [(byte)'<', (byte)'p', (byte)'>', 0xC3, 0x28, (byte)'<', (byte)'/', (byte)'p', (byte)'>'];
+
+        var parsed = ResponseBody.Parse(contentType, body);
+
+        Assert.Null(parsed.Text);
+        Assert.Null(parsed.Json);
+        Assert.Equal(contentType switch { "text/html" => BodyKind.Html, "application/json" => BodyKind.InvalidJson, _ => BodyKind.Binary }, parsed.Kind);
+    }
+
     private static ResponseBody Parse(string? contentType, string body) => ResponseBody.Parse(contentType, Encoding.UTF8.GetBytes(body));
 }

@@ -225,6 +225,37 @@ public sealed class UpstreamClientTests : IAsyncLifetime
         Assert.Equal("exactly", envelope.Data!.Value.GetProperty("fits").GetString());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_body_one_byte_over_the_size_limit_is_refused_whether_or_not_its_length_was_announced(bool announced)
+    {
+        const string Body = """{"fits":"no, by one byte"}""";
+        var handler = new ScriptedHandler((_, _, _) => Task.FromResult(announced
+            ? ScriptedHandler.Json(HttpStatusCode.OK, Body)
+            : new HttpResponseMessage(HttpStatusCode.OK) { Content = new UnannouncedContent(System.Text.Encoding.UTF8.GetBytes(Body)) }));
+        using var harness = new UpstreamHarness(handler, new() { ["Intermediary:Upstreams:api:MaxResponseBodyBytes"] = (Body.Length - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+        var envelope = await harness.SendAsync(HttpMethod.Get);
+
+        Assert.False(envelope.Ok);
+        Assert.Equal(EnvelopeCode.InvalidResponse, envelope.Code);
+        Assert.Contains("MaxResponseBodyBytes", envelope.Message, StringComparison.Ordinal);
+        Assert.Null(envelope.Data);
+        Assert.Equal(200, envelope.Upstream!.Status);
+    }
+
+    [Fact]
+    public void A_token_a_header_cannot_carry_as_is_goes_through_the_validating_header_type()
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, "https://upstream.example/");
+
+        UpstreamClient.AddCredentials(message, new TokenResult("token with spaces", null), new Intermediary.Configuration.UpstreamOptions());
+
+        Assert.Equal("Bearer", message.Headers.Authorization!.Scheme);
+        Assert.Equal("token with spaces", message.Headers.Authorization.Parameter);
+    }
+
     [Fact]
     public async Task The_calls_span_names_the_upstream_method_code_and_attempts_and_marks_failures()
     {
@@ -344,5 +375,25 @@ public sealed class UpstreamClientTests : IAsyncLifetime
             .ToDictionary(s => s.Key, s => s.Value);
         return new UpstreamHarness(handler, settings,
             services => services.AddHttpClient(IntermediaryHttpClients.Tokens).ConfigurePrimaryHttpMessageHandler(_simulator.CreateTrustingHandler));
+    }
+
+    /// <summary>A body whose length is not known before it is read (as with chunked transfer encoding).</summary>
+    private sealed class UnannouncedContent : HttpContent
+    {
+        private readonly byte[] _body;
+
+        public UnannouncedContent(byte[] body)
+        {
+            _body = body;
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(_body).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }
