@@ -137,10 +137,10 @@ internal sealed class TokenEndpoint(
             return (EntraError.RefreshTokenExpired(), null);
         }
 
-        return IssueForUser(form, tenant, user);
+        return IssueForUser(form, tenant, user, grant);
     }
 
-    private (EntraError?, TokenResponse?) IssueForUser(IFormCollection form, string tenant, SimulatedUser user)
+    private (EntraError?, TokenResponse?) IssueForUser(IFormCollection form, string tenant, SimulatedUser user, RefreshGrant? redeemed = null)
     {
         var requested = form["scope"].ToString();
         var (scopeError, granted) = CheckDelegatedScope(requested, tenant);
@@ -169,7 +169,7 @@ internal sealed class TokenEndpoint(
         {
             // The API scopes as asked (a /.default request is answered as /.default), which is what MSAL looks its cache up by.
             Scope = string.Join(' ', requested.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(s => !IgnoredScopes.Contains(s))),
-            RefreshToken = offline ? users.IssueRefreshToken(user, clientId, requested) : null,
+            RefreshToken = offline ? users.IssueRefreshToken(user, clientId, requested, redeemed) : null,
             ClientInfo = form["client_info"] == "1" ? ClientInfo(user) : null,
         });
     }

@@ -12,6 +12,10 @@ internal sealed class UserDirectory(SimulatorOptions options)
 {
     private readonly ConcurrentDictionary<string, UserChallenge> _challenges = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RefreshGrant> _refreshTokens = new(StringComparer.Ordinal);
+
+    // How many times each user's sessions were revoked. A refresh token belongs to the session generation it was first
+    // issued in and is refused after a revocation, even one that came while a refresh was rotating it.
+    private readonly ConcurrentDictionary<string, int> _revocations = new(StringComparer.OrdinalIgnoreCase);
     private int _exchanges;
     private int _redeemed;
 
@@ -33,17 +37,22 @@ internal sealed class UserDirectory(SimulatorOptions options)
 
     public void CountExchange() => Interlocked.Increment(ref _exchanges);
 
-    public string IssueRefreshToken(SimulatedUser user, string clientId, string scope)
+    /// <summary>
+    /// A new refresh token: for a new session, or (<paramref name="rotated"/>) the successor of one just redeemed,
+    /// which stays in that session's generation.
+    /// </summary>
+    public string IssueRefreshToken(SimulatedUser user, string clientId, string scope, RefreshGrant? rotated = null)
     {
         var token = "sim-rt." + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        _refreshTokens[token] = new RefreshGrant(user.ObjectId, clientId, scope);
+        _refreshTokens[token] = new RefreshGrant(user.ObjectId, clientId, scope, rotated?.Generation ?? Generation(user.ObjectId));
         return token;
     }
 
     /// <summary>The grant behind a refresh token presented by <paramref name="clientId"/>, used up (rotation); null when unknown, revoked or another client's.</summary>
     public RefreshGrant? Redeem(string refreshToken, string clientId)
     {
-        if (!_refreshTokens.TryRemove(refreshToken, out var grant) || !string.Equals(grant.ClientId, clientId, StringComparison.OrdinalIgnoreCase))
+        if (!_refreshTokens.TryRemove(refreshToken, out var grant) || !string.Equals(grant.ClientId, clientId, StringComparison.OrdinalIgnoreCase)
+            || grant.Generation != Generation(grant.UserObjectId))
         {
             return null;
         }
@@ -55,6 +64,7 @@ internal sealed class UserDirectory(SimulatorOptions options)
     /// <summary>Ends every session of the user: their refresh tokens stop working (AADSTS700082).</summary>
     public void RevokeSessions(SimulatedUser user)
     {
+        _revocations.AddOrUpdate(user.ObjectId, 1, (_, count) => count + 1);
         foreach (var (token, grant) in _refreshTokens)
         {
             if (grant.UserObjectId == user.ObjectId)
@@ -70,6 +80,8 @@ internal sealed class UserDirectory(SimulatorOptions options)
         Interlocked.Exchange(ref _exchanges, 0);
         Interlocked.Exchange(ref _redeemed, 0);
     }
+
+    private int Generation(string userObjectId) => _revocations.GetValueOrDefault(userObjectId);
 }
 
-internal sealed record RefreshGrant(string UserObjectId, string ClientId, string Scope);
+internal sealed record RefreshGrant(string UserObjectId, string ClientId, string Scope, int Generation);
