@@ -15,7 +15,7 @@ internal sealed class UserDirectory(SimulatorOptions options)
 
     // How many times each user's sessions were revoked. A refresh token belongs to the session generation it was first
     // issued in and is refused after a revocation, even one that came while a refresh was rotating it.
-    private readonly ConcurrentDictionary<string, int> _revocations = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, int> _revocations = new(StringComparer.Ordinal);
     private int _exchanges;
     private int _redeemed;
 
@@ -61,18 +61,11 @@ internal sealed class UserDirectory(SimulatorOptions options)
         return grant;
     }
 
-    /// <summary>Ends every session of the user: their refresh tokens stop working (AADSTS700082).</summary>
-    public void RevokeSessions(SimulatedUser user)
-    {
-        _revocations.AddOrUpdate(user.ObjectId, 1, (_, count) => count + 1);
-        foreach (var (token, grant) in _refreshTokens)
-        {
-            if (grant.UserObjectId == user.ObjectId)
-            {
-                _refreshTokens.TryRemove(token, out _);
-            }
-        }
-    }
+    /// <summary>
+    /// Ends every session of the user: their refresh tokens, and any a refresh in flight rotates them into, stop
+    /// working (AADSTS700082; <see cref="Redeem"/> refuses a token of an earlier session generation).
+    /// </summary>
+    public void RevokeSessions(SimulatedUser user) => _revocations.AddOrUpdate(user.ObjectId, 1, (_, count) => count + 1);
 
     public void Reset()
     {

@@ -46,6 +46,6 @@ internal sealed class RawJson
         }
     }
 
-    /// <summary>A value this service serialized itself (already valid JSON).</summary>
-    public static RawJson FromSerialized(byte[] utf8) => new(utf8);
+    /// <summary>A JSON string of <paramref name="value"/>, escaped as the envelope escapes its strings.</summary>
+    public static RawJson String(string value) => new(JsonSerializer.SerializeToUtf8Bytes(value, EnvelopeJsonContext.Default.String));
 }

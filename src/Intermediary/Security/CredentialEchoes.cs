@@ -46,9 +46,8 @@ internal static partial class CredentialEchoes
             return (body, 0);
         }
 
-        // Runs on every upstream answer: each credential is encoded into a pooled buffer, not a new array.
+        // Runs on every upstream answer: by index, without closures, each credential encoded into a pooled buffer.
         var count = 0;
-        // By index and without closures: this runs on every upstream answer.
         for (var i = 0; i < credentials.Count; i++)
         {
             var secret = credentials[i];

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using Intermediary.Envelopes;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -100,10 +99,10 @@ internal static class ErrorClassifier
             BodyKind.Empty => new(true, envelopeStatus, EnvelopeCode.Ok, EnvelopeSource.Backend, false,
                 status == 304 ? "Not modified." : "OK", null, null, details, false),
             BodyKind.Text => new(true, envelopeStatus, EnvelopeCode.Ok, EnvelopeSource.Backend, false, "OK", null,
-                RawJson.FromSerialized(JsonSerializer.SerializeToUtf8Bytes(body.Text!, EnvelopeJsonContext.Default.String)), details, false),
+                RawJson.String(body.Text!), details, false),
             BodyKind.Binary => new(true, envelopeStatus, EnvelopeCode.Ok, EnvelopeSource.Backend, false,
                 $"Binary content ({response.Body.Length} bytes), base64-encoded in data.", null,
-                RawJson.FromSerialized(JsonSerializer.SerializeToUtf8Bytes(Convert.ToBase64String(response.Body.Span), EnvelopeJsonContext.Default.String)), details, false),
+                RawJson.String(Convert.ToBase64String(response.Body.Span)), details, false),
             BodyKind.Html => new(false, 502, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend, false,
                 $"The upstream returned an HTML page instead of JSON (HTTP {status}): {body.Text ?? "(empty page)"}", null, null, details, false),
             _ => new(false, 502, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend, false,
