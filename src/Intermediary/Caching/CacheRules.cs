@@ -63,7 +63,7 @@ internal static class CacheRules
     /// cancellation, and never an answer about the request itself (4xx).
     /// </summary>
     public static bool MayServeStale(Envelope envelope) =>
-        !envelope.Ok && envelope.Status != 499 && (envelope.Upstream?.Status is 429 or >= 500
+        !envelope.Ok && envelope.Status != ResiliencePredicates.CallerCanceledStatus && (envelope.Upstream?.Status is 429 or >= 500
             || envelope.Code is EnvelopeCode.RateLimited or EnvelopeCode.Timeout or EnvelopeCode.GatewayTimeout
                 or EnvelopeCode.NetworkError or EnvelopeCode.CircuitOpen or EnvelopeCode.ServiceUnavailable or EnvelopeCode.BadGateway
             || (envelope.Code == EnvelopeCode.TokenAcquisitionFailed && envelope.Retryable));

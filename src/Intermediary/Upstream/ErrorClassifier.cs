@@ -1,23 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using Intermediary.Envelopes;
+using Microsoft.AspNetCore.Http;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 
 namespace Intermediary.Upstream;
-
-/// <summary>What an upstream outcome means for the caller: the envelope's code, source, status and message.</summary>
-internal sealed record Classification(
-    bool Ok,
-    int Status,
-    EnvelopeCode Code,
-    EnvelopeSource? Source,
-    bool Retryable,
-    string Message,
-    TimeSpan? RetryAfter,
-    RawJson? Data,
-    UpstreamDetails? Upstream,
-    bool TokenRejected);
 
 /// <summary>
 /// Turns any upstream response or transport failure into a <see cref="Classification"/>. APIM's own errors are
@@ -25,6 +13,8 @@ internal sealed record Classification(
 /// </summary>
 internal static class ErrorClassifier
 {
+    /// <summary>When to come back after a refusal of ours that names no time of its own (an open circuit without a break end, full buffers).</summary>
+    private static readonly TimeSpan s_comeBackShortly = TimeSpan.FromSeconds(5);
     private static readonly string[] s_requestIdHeaders = ["x-ms-request-id", "apim-request-id", "x-request-id", "request-id", "x-correlation-request-id"];
 
     public static Classification Classify(UpstreamResponse response, DateTimeOffset now)
@@ -33,9 +23,9 @@ internal static class ErrorClassifier
         var requestId = RequestId(response.Headers);
         if (response.BodyTooLarge)
         {
-            return new(false, 502, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend, false,
+            return Classification.UpstreamFailure(StatusCodes.Status502BadGateway, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend,
                 "The upstream response is larger than this service accepts (MaxResponseBodyBytes).",
-                null, null, new UpstreamDetails(status, response.ContentType, null, null, requestId), false);
+                new UpstreamDetails(status, response.ContentType, null, null, requestId), retryable: false);
         }
 
         var body = ResponseBody.Parse(response.ContentType, response.Body);
@@ -51,7 +41,7 @@ internal static class ErrorClassifier
 
         var gateway = error.Shape == ErrorShape.Gateway;
         var source = gateway ? EnvelopeSource.Gateway : EnvelopeSource.Backend;
-        var (code, retryable) = CodeFor(status, error, gateway);
+        var code = CodeFor(status, error, gateway);
         var tokenRejected = status == 401 && code != EnvelopeCode.SubscriptionKeyInvalid && LooksLikeTokenRejection(response, error);
 
         if (body.Kind == BodyKind.Html || body.Kind == BodyKind.InvalidJson)
@@ -60,34 +50,27 @@ internal static class ErrorClassifier
         }
 
         var message = MessageFor(code, status, body, upstreamMessage);
-        return new(false, MirroredStatus(status), code, source, retryable, message, retryAfter,
-            body.Json, details, tokenRejected);
+        return Classification.UpstreamFailure(MirroredStatus(status), code, source, message, details,
+            retryable: ResiliencePredicates.IsTransient(status), retryAfter, body.Json, tokenRejected);
     }
 
     public static Classification Classify(Exception exception, string upstreamName)
     {
         return exception switch
         {
-            BrokenCircuitException broken => new(false, 503, EnvelopeCode.CircuitOpen, EnvelopeSource.Intermediary, true,
+            BrokenCircuitException broken => Classification.Failure(EnvelopeCode.CircuitOpen, EnvelopeSource.Intermediary,
                 $"Calls to upstream '{upstreamName}' are paused after repeated failures; try again shortly.",
-                broken.RetryAfter ?? TimeSpan.FromSeconds(5), null, null, false),
-            TimeoutRejectedException timeout => new(false, 504, EnvelopeCode.Timeout, EnvelopeSource.Network, true,
-                $"The upstream did not answer within {timeout.Timeout.TotalSeconds:0.#} s.", null, null, null, false),
-            ResponseBuffersExhaustedException => new(false, 503, EnvelopeCode.ServiceUnavailable, EnvelopeSource.Intermediary, true,
-                "This service is holding too many large upstream responses at once; try again shortly.", TimeSpan.FromSeconds(5), null, null, false),
+                retryable: true, retryAfter: broken.RetryAfter ?? s_comeBackShortly),
+            TimeoutRejectedException timeout => Classification.Failure(EnvelopeCode.Timeout, EnvelopeSource.Network,
+                $"The upstream did not answer within {timeout.Timeout.TotalSeconds:0.#} s.", retryable: true),
+            ResponseBuffersExhaustedException => Classification.Failure(EnvelopeCode.ServiceUnavailable, EnvelopeSource.Intermediary,
+                "This service is holding too many large upstream responses at once; try again shortly.", retryable: true, retryAfter: s_comeBackShortly),
             HttpRequestException http => Network(NetworkMessage(http)),
             IOException => Network("The connection to the upstream was closed before a complete response was received."),
-            _ => new(false, 500, EnvelopeCode.InternalError, EnvelopeSource.Intermediary, false,
-                "An unexpected error occurred while calling the upstream.", null, null, null, false),
+            _ => Classification.Failure(EnvelopeCode.InternalError, EnvelopeSource.Intermediary,
+                "An unexpected error occurred while calling the upstream.", retryable: false),
         };
     }
-
-    /// <summary>True for failures that are worth another attempt (the method's idempotency is checked elsewhere).</summary>
-    public static bool IsTransient(Exception exception) => exception is HttpRequestException or IOException or TimeoutRejectedException;
-
-    /// <summary>A transport failure that happened before any byte of the request could reach the upstream.</summary>
-    public static bool RequestNeverSent(Exception exception) =>
-        exception is HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError };
 
     private static Classification Success(UpstreamResponse response, ResponseBody body, UpstreamDetails details, int status)
     {
@@ -95,18 +78,15 @@ internal static class ErrorClassifier
         var envelopeStatus = status is 204 or 205 or 304 ? 200 : status;
         return body.Kind switch
         {
-            BodyKind.Json => new(true, envelopeStatus, EnvelopeCode.Ok, EnvelopeSource.Backend, false, "OK", null, body.Json, details, false),
-            BodyKind.Empty => new(true, envelopeStatus, EnvelopeCode.Ok, EnvelopeSource.Backend, false,
-                status == 304 ? "Not modified." : "OK", null, null, details, false),
-            BodyKind.Text => new(true, envelopeStatus, EnvelopeCode.Ok, EnvelopeSource.Backend, false, "OK", null,
-                RawJson.String(body.Text!), details, false),
-            BodyKind.Binary => new(true, envelopeStatus, EnvelopeCode.Ok, EnvelopeSource.Backend, false,
-                $"Binary content ({response.Body.Length} bytes), base64-encoded in data.", null,
-                RawJson.String(Convert.ToBase64String(response.Body.Span)), details, false),
-            BodyKind.Html => new(false, 502, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend, false,
-                $"The upstream returned an HTML page instead of JSON (HTTP {status}): {body.Text ?? "(empty page)"}", null, null, details, false),
-            _ => new(false, 502, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend, false,
-                $"The upstream said JSON but sent a body that is not valid JSON (HTTP {status}).", null, null, details, false),
+            BodyKind.Json => Classification.Success(envelopeStatus, "OK", body.Json, details),
+            BodyKind.Empty => Classification.Success(envelopeStatus, status == 304 ? "Not modified." : "OK", data: null, details),
+            BodyKind.Text => Classification.Success(envelopeStatus, "OK", RawJson.String(body.Text!), details),
+            BodyKind.Binary => Classification.Success(envelopeStatus, $"Binary content ({response.Body.Length} bytes), base64-encoded in data.",
+                RawJson.String(Convert.ToBase64String(response.Body.Span)), details),
+            BodyKind.Html => Classification.UpstreamFailure(StatusCodes.Status502BadGateway, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend,
+                $"The upstream returned an HTML page instead of JSON (HTTP {status}): {body.Text ?? "(empty page)"}", details, retryable: false),
+            _ => Classification.UpstreamFailure(StatusCodes.Status502BadGateway, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend,
+                $"The upstream said JSON but sent a body that is not valid JSON (HTTP {status}).", details, retryable: false),
         };
     }
 
@@ -124,40 +104,41 @@ internal static class ErrorClassifier
         return null;
     }
 
-    private static (EnvelopeCode Code, bool Retryable) CodeFor(int status, UpstreamError error, bool gateway)
+    /// <summary>The envelope code for an upstream failure; whether it is retryable is the status's alone (<see cref="ResiliencePredicates.IsTransient(int)"/>).</summary>
+    private static EnvelopeCode CodeFor(int status, UpstreamError error, bool gateway)
     {
         var text = error.Message ?? "";
         if (gateway)
         {
-            if (status == 401 && text.Contains("subscription key", StringComparison.OrdinalIgnoreCase))
+            if (status == StatusCodes.Status401Unauthorized && text.Contains("subscription key", StringComparison.OrdinalIgnoreCase))
             {
-                return (EnvelopeCode.SubscriptionKeyInvalid, false);
+                return EnvelopeCode.SubscriptionKeyInvalid;
             }
 
-            if (status == 403 && text.Contains("quota", StringComparison.OrdinalIgnoreCase))
+            if (status == StatusCodes.Status403Forbidden && text.Contains("quota", StringComparison.OrdinalIgnoreCase))
             {
-                return (EnvelopeCode.QuotaExceeded, false);
+                return EnvelopeCode.QuotaExceeded;
             }
         }
 
         return status switch
         {
-            400 or 422 when error.HasValidationErrors || status == 422 => (EnvelopeCode.ValidationFailed, false),
-            400 => (EnvelopeCode.BadRequest, false),
-            401 => (EnvelopeCode.Unauthorized, false),
-            403 => (EnvelopeCode.Forbidden, false),
-            404 or 410 => (EnvelopeCode.NotFound, false),
-            408 => (EnvelopeCode.Timeout, true),
-            409 or 412 => (EnvelopeCode.Conflict, false),
-            413 => (EnvelopeCode.PayloadTooLarge, false),
-            429 => (EnvelopeCode.RateLimited, true),
-            500 => (EnvelopeCode.UpstreamError, true),
-            502 => (EnvelopeCode.BadGateway, true),
-            503 => (EnvelopeCode.ServiceUnavailable, true),
-            504 => (EnvelopeCode.GatewayTimeout, true),
-            >= 400 and < 500 => (EnvelopeCode.BadRequest, false),
+            400 or 422 when error.HasValidationErrors || status == 422 => EnvelopeCode.ValidationFailed,
+            400 => EnvelopeCode.BadRequest,
+            401 => EnvelopeCode.Unauthorized,
+            403 => EnvelopeCode.Forbidden,
+            404 or 410 => EnvelopeCode.NotFound,
+            408 => EnvelopeCode.Timeout,
+            409 or 412 => EnvelopeCode.Conflict,
+            413 => EnvelopeCode.PayloadTooLarge,
+            429 => EnvelopeCode.RateLimited,
+            500 => EnvelopeCode.UpstreamError,
+            502 => EnvelopeCode.BadGateway,
+            503 => EnvelopeCode.ServiceUnavailable,
+            504 => EnvelopeCode.GatewayTimeout,
+            >= 400 and < 500 => EnvelopeCode.BadRequest,
             // A redirect that was not followed, another 5xx, or a status outside HTTP's range.
-            _ => (EnvelopeCode.UpstreamError, false),
+            _ => EnvelopeCode.UpstreamError,
         };
     }
 
@@ -200,7 +181,7 @@ internal static class ErrorClassifier
     };
 
     private static Classification Network(string message) =>
-        new(false, 502, EnvelopeCode.NetworkError, EnvelopeSource.Network, true, message, null, null, null, false);
+        Classification.Failure(EnvelopeCode.NetworkError, EnvelopeSource.Network, message, retryable: true);
 
     private static string NetworkMessage(HttpRequestException exception) => exception.HttpRequestError switch
     {

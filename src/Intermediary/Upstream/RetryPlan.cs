@@ -51,12 +51,12 @@ internal sealed class RetryPlan(UpstreamRequest request, ResilienceOptions optio
         TimeSpan? retryAfter = null;
         if (outcome.Exception is { } exception)
         {
-            transient = ErrorClassifier.IsTransient(exception);
-            notProcessed = ErrorClassifier.RequestNeverSent(exception);
+            transient = ResiliencePredicates.IsTransient(exception);
+            notProcessed = ResiliencePredicates.RequestNeverSent(exception);
         }
-        else if (outcome.Result!.StatusCode is not (408 or 429 or >= 500))
+        else if (!ResiliencePredicates.IsTransient(outcome.Result!.StatusCode))
         {
-            // Success and client errors are never retried; skip parsing their bodies on the hot path.
+            // Success, client errors and final answers are never retried; skip parsing their bodies on the hot path.
             return false;
         }
         else
@@ -64,8 +64,7 @@ internal sealed class RetryPlan(UpstreamRequest request, ResilienceOptions optio
             var classification = ErrorClassifier.Classify(outcome.Result!, time.GetUtcNow());
             transient = classification.Retryable;
             retryAfter = classification.RetryAfter;
-            // A 429, or a 503 that names a time to come back, means the request was not processed.
-            notProcessed = outcome.Result!.StatusCode == 429 || (outcome.Result.StatusCode == 503 && retryAfter is not null);
+            notProcessed = ResiliencePredicates.RequestNotProcessed(outcome.Result.StatusCode, retryAfter);
         }
 
         if (!transient || !(Request.IsRetrySafe || notProcessed) || retryIndex >= options.MaxRetries)

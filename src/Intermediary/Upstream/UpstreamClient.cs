@@ -264,7 +264,7 @@ internal sealed partial class UpstreamClient(
 
     private static Classification ClassifyException(Exception exception, UpstreamRequest request, CancellationToken callerToken) =>
         exception is OperationCanceledException && callerToken.IsCancellationRequested
-            ? new(false, 499, EnvelopeCode.Timeout, EnvelopeSource.Intermediary, true, "The caller canceled the request.", null, null, null, false)
+            ? Classification.CallerCanceled()
             : ErrorClassifier.Classify(exception, request.Upstream);
 
     private static Envelope TokenFailed(TokenFailure failure, RetryPlan plan) =>

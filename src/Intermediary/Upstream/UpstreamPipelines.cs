@@ -69,6 +69,6 @@ internal sealed class UpstreamPipelines(TimeProvider time, ILoggerFactory logger
     /// <summary>Server-side trouble trips the breaker; client errors and rate limiting (a healthy "slow down") do not.</summary>
     private static bool CountsAsFailure(Outcome<UpstreamResponse> outcome, CancellationToken callerToken) =>
         outcome.Exception is { } exception
-            ? !callerToken.IsCancellationRequested && ErrorClassifier.IsTransient(exception)
-            : outcome.Result!.StatusCode is 408 or >= 500;
+            ? !callerToken.IsCancellationRequested && ResiliencePredicates.IsTransient(exception)
+            : ResiliencePredicates.IsUpstreamFailure(outcome.Result!.StatusCode);
 }
