@@ -14,6 +14,12 @@ public sealed class CacheOptions
     /// <summary>Default <see cref="MaxEntryBytes"/>: 256 KiB.</summary>
     public const long DefaultMaxEntryBytes = 256 * 1024;
 
+    /// <summary>The longest <see cref="Ttl"/>: a connector gives up after about two minutes, and an answer kept for hours belongs in the API's own cache.</summary>
+    public static readonly TimeSpan LongestTtl = TimeSpan.FromHours(1);
+
+    /// <summary>The longest <see cref="StaleIfError"/>: one day.</summary>
+    public static readonly TimeSpan LongestStaleIfError = TimeSpan.FromDays(1);
+
     /// <summary>
     /// Path prefixes whose GET/HEAD calls go through the cache, matched like <see cref="UpstreamOptions.AllowedPaths"/>
     /// (<c>/items</c> covers <c>/items</c> and below). <value>Empty by default: nothing is cached.</value>
@@ -22,13 +28,13 @@ public sealed class CacheOptions
 
     /// <summary>
     /// How long a successful answer is served without asking the upstream again; the upstream's
-    /// <c>Cache-Control: max-age</c> (or <c>s-maxage</c>) shortens it, never lengthens it. <value>The default is 10 seconds.</value>
+    /// <c>Cache-Control: max-age</c> (or <c>s-maxage</c>) shortens it, never lengthens it. At most 1 hour. <value>The default is 10 seconds.</value>
     /// </summary>
     public TimeSpan Ttl { get; set; } = DefaultTtl;
 
     /// <summary>
     /// How long past <see cref="Ttl"/> a kept answer may still stand in when the upstream answers 429 or 5xx, times out,
-    /// cannot be reached or its circuit is open (the envelope says <c>cache.stale: true</c>). <value>The default is zero: never.</value>
+    /// cannot be reached or its circuit is open (the envelope says <c>cache.stale: true</c>); at most 1 day. <value>The default is zero: never.</value>
     /// </summary>
     public TimeSpan StaleIfError { get; set; } = TimeSpan.Zero;
 

@@ -7,7 +7,7 @@ public sealed class IntermediaryOptions
 {
     public const string SectionName = "Intermediary";
 
-    /// <summary>Error mode when the caller sends neither <c>X-Error-Mode</c> nor <c>errorMode</c>.</summary>
+    /// <summary>Error mode when the caller sends neither <c>X-Error-Mode</c> nor <c>errorMode</c>. <value>The default is <c>Body</c>.</value></summary>
     public ErrorMode ErrorMode { get; set; } = ErrorMode.Body;
 
     /// <summary>
@@ -16,7 +16,7 @@ public sealed class IntermediaryOptions
     /// </summary>
     public Uri? PublicBaseUrl { get; set; }
 
-    /// <summary>Largest request body accepted for forwarding; larger bodies get a 413 envelope.</summary>
+    /// <summary>Largest request body accepted for forwarding; larger bodies get a 413 envelope. <value>The default is 1 MiB.</value></summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>

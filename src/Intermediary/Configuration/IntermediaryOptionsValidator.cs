@@ -121,13 +121,12 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
             }
         }
 
-        // A connector gives up after about two minutes; an answer kept for hours belongs in the API's own cache.
-        if (cache.Ttl <= TimeSpan.Zero || cache.Ttl > TimeSpan.FromHours(1))
+        if (cache.Ttl <= TimeSpan.Zero || cache.Ttl > CacheOptions.LongestTtl)
         {
             errors.Add($"{prefix}:Ttl must be greater than 0 and at most 01:00:00.");
         }
 
-        if (cache.StaleIfError < TimeSpan.Zero || cache.StaleIfError > TimeSpan.FromDays(1))
+        if (cache.StaleIfError < TimeSpan.Zero || cache.StaleIfError > CacheOptions.LongestStaleIfError)
         {
             errors.Add($"{prefix}:StaleIfError must be between 00:00:00 and 1.00:00:00.");
         }
@@ -146,29 +145,29 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
             errors.Add($"{prefix}:Timeout must be positive and {prefix}:TimeToLive longer than it.");
         }
 
-        if (jobs.PollInterval < TimeSpan.FromSeconds(1) || jobs.PollInterval > TimeSpan.FromMinutes(5))
+        if (jobs.PollInterval < JobDefaults.ShortestPollInterval || jobs.PollInterval > JobDefaults.LongestPollInterval)
         {
             errors.Add($"{prefix}:PollInterval must be between 1 second and 5 minutes.");
         }
 
-        if (jobs.MaxConcurrency is < 1 or > 64)
+        if (jobs.MaxConcurrency is < 1 or > JobDefaults.MaxConcurrencyLimit)
         {
-            errors.Add($"{prefix}:MaxConcurrency must be between 1 and 64.");
+            errors.Add($"{prefix}:MaxConcurrency must be between 1 and {JobDefaults.MaxConcurrencyLimit}.");
         }
 
-        if (jobs.LeaseDuration < TimeSpan.FromSeconds(5))
+        if (jobs.LeaseDuration < JobDefaults.ShortestLease)
         {
             errors.Add($"{prefix}:LeaseDuration must be at least 5 seconds.");
         }
 
-        if (jobs.MaxDeliveries is < 1 or > 20)
+        if (jobs.MaxDeliveries is < 1 or > JobDefaults.MaxDeliveriesLimit)
         {
-            errors.Add($"{prefix}:MaxDeliveries must be between 1 and 20.");
+            errors.Add($"{prefix}:MaxDeliveries must be between 1 and {JobDefaults.MaxDeliveriesLimit}.");
         }
 
-        if (jobs.Memory.MaxJobs < 1 || jobs.Memory.MaxBytes < 1024 * 1024)
+        if (jobs.Memory.MaxJobs < 1 || jobs.Memory.MaxBytes < JobDefaults.SmallestMemoryMaxBytes)
         {
-            errors.Add($"{prefix}:Memory:MaxJobs must be at least 1 and {prefix}:Memory:MaxBytes at least 1 MiB (1048576).");
+            errors.Add($"{prefix}:Memory:MaxJobs must be at least 1 and {prefix}:Memory:MaxBytes at least 1 MiB ({JobDefaults.SmallestMemoryMaxBytes}).");
         }
 
         var storage = jobs.Storage;
@@ -178,7 +177,7 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
             errors.Add($"{prefix}:Storage:ConnectionString (or all of {prefix}:Storage:TableServiceUri, QueueServiceUri and BlobServiceUri, for managed identity) is required when {prefix}:Store is AzureStorage.");
         }
 
-        if (storage.VisibilityTimeout < TimeSpan.FromSeconds(10))
+        if (storage.VisibilityTimeout < JobDefaults.ShortestVisibilityTimeout)
         {
             errors.Add($"{prefix}:Storage:VisibilityTimeout must be at least 10 seconds.");
         }
@@ -275,9 +274,9 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
             errors.Add($"{prefix}:AttemptTimeout must be positive and no longer than {prefix}:TotalTimeout.");
         }
 
-        if (resilience.MaxRetries is < 0 or > 10)
+        if (resilience.MaxRetries is < 0 or > ResilienceDefaults.MaxRetriesLimit)
         {
-            errors.Add($"{prefix}:MaxRetries must be between 0 and 10.");
+            errors.Add($"{prefix}:MaxRetries must be between 0 and {ResilienceDefaults.MaxRetriesLimit}.");
         }
 
         if (resilience.BaseDelay <= TimeSpan.Zero || resilience.MaxDelay < resilience.BaseDelay)
@@ -290,12 +289,13 @@ internal sealed class IntermediaryOptionsValidator : IValidateOptions<Intermedia
             errors.Add($"{prefix}:CircuitBreakerFailureRatio must be in (0, 1].");
         }
 
-        if (resilience.CircuitBreakerMinimumThroughput < 2)
+        if (resilience.CircuitBreakerMinimumThroughput < ResilienceDefaults.MinimumThroughputLimit)
         {
-            errors.Add($"{prefix}:CircuitBreakerMinimumThroughput must be at least 2.");
+            errors.Add($"{prefix}:CircuitBreakerMinimumThroughput must be at least {ResilienceDefaults.MinimumThroughputLimit}.");
         }
 
-        if (resilience.CircuitBreakerSamplingDuration < TimeSpan.FromMilliseconds(500) || resilience.CircuitBreakerBreakDuration < TimeSpan.FromMilliseconds(500))
+        if (resilience.CircuitBreakerSamplingDuration < ResilienceDefaults.ShortestBreakerDuration
+            || resilience.CircuitBreakerBreakDuration < ResilienceDefaults.ShortestBreakerDuration)
         {
             errors.Add($"{prefix}:CircuitBreakerSamplingDuration and CircuitBreakerBreakDuration must be at least 0.5 s.");
         }

@@ -3,26 +3,29 @@ namespace Intermediary.Configuration;
 /// <summary>Asynchronous jobs: where they are kept and how they run. Bound from <c>Intermediary:Jobs</c>.</summary>
 public sealed class JobOptions
 {
-    /// <summary><c>Memory</c> (one process, nothing to install) or <c>AzureStorage</c> (tables, queues, blobs).</summary>
+    /// <summary><c>Memory</c> (one process, nothing to install) or <c>AzureStorage</c> (tables, queues, blobs). <value>The default is <c>Memory</c>.</value></summary>
     public JobStoreKind Store { get; set; } = JobStoreKind.Memory;
 
-    /// <summary>Budget for one job: every attempt, wait and long-running-operation poll.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>Budget for one job: every attempt, wait and long-running-operation poll. <value>The default is 10 minutes.</value></summary>
+    public TimeSpan Timeout { get; set; } = JobDefaults.Timeout;
 
-    /// <summary>How long a job and its result are kept after it was created.</summary>
-    public TimeSpan TimeToLive { get; set; } = TimeSpan.FromHours(24);
+    /// <summary>How long a job and its result are kept after it was created; longer than <see cref="Timeout"/>. <value>The default is 24 hours.</value></summary>
+    public TimeSpan TimeToLive { get; set; } = JobDefaults.TimeToLive;
 
-    /// <summary>The Retry-After given to pollers while a job is queued or running.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>The Retry-After given to pollers while a job is queued or running, 1 s to 5 min. <value>The default is 5 seconds.</value></summary>
+    public TimeSpan PollInterval { get; set; } = JobDefaults.PollInterval;
 
-    /// <summary>Jobs one worker process runs at the same time.</summary>
-    public int MaxConcurrency { get; set; } = 4;
+    /// <summary>Jobs one worker process runs at the same time, 1 to 64. <value>The default is 4.</value></summary>
+    public int MaxConcurrency { get; set; } = JobDefaults.MaxConcurrency;
 
-    /// <summary>A running job's claim; renewed while it runs, so a dead worker's job is picked up after this.</summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// A running job's claim, at least 5 s; renewed while it runs, so a dead worker's job is picked up after this.
+    /// <value>The default is 1 minute.</value>
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = JobDefaults.LeaseDuration;
 
-    /// <summary>Deliveries of one job's message before the job is failed as poison.</summary>
-    public int MaxDeliveries { get; set; } = 5;
+    /// <summary>Deliveries of one job's message before the job is failed as poison, 1 to 20. <value>The default is 5.</value></summary>
+    public int MaxDeliveries { get; set; } = JobDefaults.MaxDeliveries;
 
     /// <summary>Azure Storage settings, used when <see cref="Store"/> is <c>AzureStorage</c>.</summary>
     public JobStorageOptions Storage { get; set; } = new();
@@ -38,10 +41,10 @@ public sealed class JobOptions
 public sealed class InMemoryStoreOptions
 {
     /// <summary>Jobs held at once, finished ones included. <value>The default is 10,000.</value></summary>
-    public int MaxJobs { get; set; } = 10_000;
+    public int MaxJobs { get; set; } = JobDefaults.MemoryMaxJobs;
 
-    /// <summary>Estimated bytes held at once: requests, results and ~4 KiB per job. <value>The default is 256 MiB.</value></summary>
-    public long MaxBytes { get; set; } = 256L * 1024 * 1024;
+    /// <summary>Estimated bytes held at once: requests, results and ~4 KiB per job; at least 1 MiB. <value>The default is 256 MiB.</value></summary>
+    public long MaxBytes { get; set; } = JobDefaults.MemoryMaxBytes;
 }
 
 /// <summary>Where job records and the dispatch queue live.</summary>
@@ -69,10 +72,18 @@ public sealed class JobStorageOptions
     /// <summary>Client id of a user-assigned managed identity; empty means system-assigned.</summary>
     public string? ManagedIdentityClientId { get; set; }
 
+    /// <summary>The table of job records. <value>The default is <c>IntermediaryJobs</c>.</value></summary>
     public string TableName { get; set; } = "IntermediaryJobs";
+
+    /// <summary>The queue that dispatches jobs to workers. <value>The default is <c>intermediary-jobs</c>.</value></summary>
     public string QueueName { get; set; } = "intermediary-jobs";
+
+    /// <summary>The blob container for requests and results too large for a table entity, and users' sessions. <value>The default is <c>intermediary-jobs</c>.</value></summary>
     public string ContainerName { get; set; } = "intermediary-jobs";
 
-    /// <summary>How long a received message stays invisible to other workers; renewed while the job runs.</summary>
-    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long a received message stays invisible to other workers, at least 10 s; renewed while the job runs.
+    /// <value>The default is 60 seconds.</value>
+    /// </summary>
+    public TimeSpan VisibilityTimeout { get; set; } = JobDefaults.VisibilityTimeout;
 }

@@ -15,13 +15,13 @@ public sealed class UpstreamOptions
     /// <summary>Sent as <c>Ocp-Apim-Subscription-Key</c> when set (use a Key Vault reference in Azure).</summary>
     public string? SubscriptionKey { get; set; }
 
-    /// <summary>Path probed by <c>/api/health</c> to show the upstream is reachable; any HTTP answer counts.</summary>
+    /// <summary>Path probed by <c>/api/health</c> to show the upstream is reachable; any HTTP answer counts. <value>The default is <c>/</c>.</value></summary>
     public string HealthPath { get; set; } = "/";
 
-    /// <summary>How the service authenticates to the upstream.</summary>
+    /// <summary>How the service authenticates to the upstream. <value>The default is <c>ClientSecret</c>.</value></summary>
     public CredentialType Credential { get; set; } = CredentialType.ClientSecret;
 
-    /// <summary>Entra authority host; change only for sovereign clouds or a simulator.</summary>
+    /// <summary>Entra authority host; change only for sovereign clouds or a simulator. <value>The default is <c>https://login.microsoftonline.com/</c>.</value></summary>
     public Uri AuthorityHost { get; set; } = new("https://login.microsoftonline.com/");
 
     public string? TenantId { get; set; }
@@ -43,13 +43,13 @@ public sealed class UpstreamOptions
     /// <summary>Client id of a user-assigned managed identity; empty means system-assigned.</summary>
     public string? ManagedIdentityClientId { get; set; }
 
-    /// <summary>Audience of the federated assertion; Entra's public cloud value by default.</summary>
+    /// <summary>Audience of the federated assertion. <value>The default is Entra's public cloud value, <c>api://AzureADTokenExchange/.default</c>.</value></summary>
     public string FederatedTokenAudience { get; set; } = "api://AzureADTokenExchange/.default";
 
     /// <summary>Timeouts, retries and circuit breaking for calls to this upstream.</summary>
     public ResilienceOptions Resilience { get; set; } = new();
 
-    /// <summary>Largest upstream response body read; a larger one becomes an <c>InvalidResponse</c> envelope.</summary>
+    /// <summary>Largest upstream response body read; a larger one becomes an <c>InvalidResponse</c> envelope. <value>The default is 10 MiB.</value></summary>
     public long MaxResponseBodyBytes { get; set; } = 10 * 1024 * 1024;
 
     /// <summary>Coalescing, a short-lived cache and stale-if-error for safe reads; off until <see cref="CacheOptions.Paths"/> is set.</summary>
@@ -93,31 +93,35 @@ public enum CredentialType
 /// </summary>
 public sealed class ResilienceOptions
 {
-    /// <summary>Everything (all attempts and waits) must finish within this.</summary>
-    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(80);
+    /// <summary>Everything (all attempts and waits) must finish within this. <value>The default is 80 seconds.</value></summary>
+    public TimeSpan TotalTimeout { get; set; } = ResilienceDefaults.TotalTimeout;
 
-    /// <summary>One attempt, including reading the response body.</summary>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>One attempt, including reading the response body. <value>The default is 20 seconds.</value></summary>
+    public TimeSpan AttemptTimeout { get; set; } = ResilienceDefaults.AttemptTimeout;
 
-    /// <summary>Retries after the first attempt.</summary>
-    public int MaxRetries { get; set; } = 4;
+    /// <summary>Retries after the first attempt, at most 10. <value>The default is 4.</value></summary>
+    public int MaxRetries { get; set; } = ResilienceDefaults.MaxRetries;
 
-    /// <summary>First backoff delay; doubles each retry, with jitter.</summary>
-    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>First backoff delay; doubles each retry, with jitter. <value>The default is 1 second.</value></summary>
+    public TimeSpan BaseDelay { get; set; } = ResilienceDefaults.BaseDelay;
 
-    /// <summary>Longest computed backoff delay (a server's Retry-After may ask for more, within the budget).</summary>
-    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// Longest computed backoff delay (a server's Retry-After may ask for more, within the budget).
+    /// <value>The default is 20 seconds.</value>
+    /// </summary>
+    public TimeSpan MaxDelay { get; set; } = ResilienceDefaults.MaxDelay;
 
-    /// <summary>Failure ratio in the sampling window that opens the circuit.</summary>
-    public double CircuitBreakerFailureRatio { get; set; } = 0.5;
+    /// <summary>Failure ratio in the sampling window that opens the circuit, in (0, 1]. <value>The default is 0.5.</value></summary>
+    public double CircuitBreakerFailureRatio { get; set; } = ResilienceDefaults.CircuitBreakerFailureRatio;
 
-    /// <summary>Calls needed in the window before the circuit may open.</summary>
-    public int CircuitBreakerMinimumThroughput { get; set; } = 20;
+    /// <summary>Calls needed in the window before the circuit may open, at least 2. <value>The default is 20.</value></summary>
+    public int CircuitBreakerMinimumThroughput { get; set; } = ResilienceDefaults.CircuitBreakerMinimumThroughput;
 
-    public TimeSpan CircuitBreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>The window the failure ratio is measured over, at least 0.5 s. <value>The default is 30 seconds.</value></summary>
+    public TimeSpan CircuitBreakerSamplingDuration { get; set; } = ResilienceDefaults.CircuitBreakerSamplingDuration;
 
-    /// <summary>How long an open circuit rejects calls before letting one through.</summary>
-    public TimeSpan CircuitBreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>How long an open circuit rejects calls before letting one through, at least 0.5 s. <value>The default is 15 seconds.</value></summary>
+    public TimeSpan CircuitBreakerBreakDuration { get; set; } = ResilienceDefaults.CircuitBreakerBreakDuration;
 
     /// <summary>
     /// The settings a job runs with: its own budget for everything, and no shorter limit per attempt — a job

@@ -157,7 +157,7 @@ public sealed partial class JobHandler
     public Task<EnvelopeResult> CancelAsync(HttpContext context, string id) =>
         EndpointGuard.RunAsync(context, _logger, async () =>
         {
-            for (var conflict = 0; conflict < 10; conflict++)
+            for (var conflict = 0; conflict < JobDefaults.ConflictRetries; conflict++)
             {
                 var (job, refusal) = await FindForCallerAsync(context, id);
                 if (job is null)

@@ -52,8 +52,6 @@ public sealed partial class JobRunner
     /// <summary>Identifies this worker's leases.</summary>
     public string WorkerId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
-    private const int StoreAttempts = 8;
-
     private JobOptions Jobs => _options.Value.Jobs;
 
     /// <param name="jobId">The message's content.</param>
@@ -67,7 +65,7 @@ public sealed partial class JobRunner
             return JobRunResult.Done;
         }
 
-        for (var conflict = 0; conflict < 10; conflict++)
+        for (var conflict = 0; conflict < JobDefaults.ConflictRetries; conflict++)
         {
             var job = await _store.GetAsync(jobId, cancellationToken);
             var now = _time.GetUtcNow();
@@ -175,7 +173,7 @@ public sealed partial class JobRunner
         }
 
         var result = current.CancelRequested ? Canceled() : outcome ?? Canceled();
-        for (var conflict = 0; conflict < 10 && current is not null; conflict++)
+        for (var conflict = 0; conflict < JobDefaults.ConflictRetries && current is not null; conflict++)
         {
             if (await FinishAsync(current, result, CancellationToken.None) is not null)
             {
@@ -201,18 +199,18 @@ public sealed partial class JobRunner
     /// </summary>
     private async Task<T> StoreWithRetriesAsync<T>(string jobId, Func<Task<T>> operation, CancellationToken shutdown)
     {
-        var delay = TimeSpan.FromMilliseconds(500);
+        var delay = JobDefaults.FirstStoreRetryDelay;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 return await operation();
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && attempt < StoreAttempts && !shutdown.IsCancellationRequested)
+            catch (Exception ex) when (ex is not OperationCanceledException && attempt < JobDefaults.StoreAttempts && !shutdown.IsCancellationRequested)
             {
                 LogStoreRetry(_logger, ex, jobId, attempt);
                 await Task.Delay(delay, _time, shutdown);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(15).Ticks));
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, JobDefaults.LongestStoreRetryDelay.Ticks));
             }
         }
     }
