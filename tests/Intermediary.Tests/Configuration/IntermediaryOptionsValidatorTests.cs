@@ -6,7 +6,11 @@ using Microsoft.Extensions.Options;
 
 namespace Intermediary.Tests.Configuration;
 
-public sealed class OptionsValidationTests
+/// <summary>
+/// The whole configuration as start-up validation sees it: the service-wide limits, the areas wired in under their keys,
+/// and the host refusing to start. Each area's own rules are tested by its validator's test class.
+/// </summary>
+public sealed class IntermediaryOptionsValidatorTests
 {
     private static readonly Dictionary<string, string?> s_valid = new()
     {
@@ -107,58 +111,6 @@ public sealed class OptionsValidationTests
         Assert.Contains(Errors(settings), e => e.Contains(key, StringComparison.Ordinal));
     }
 
-    [Theory]
-    [InlineData("Authorization")]
-    [InlineData("Proxy-Authorization")]
-    [InlineData("Cookie")]
-    [InlineData("Host")]
-    [InlineData("x-functions-key")]
-    [InlineData("Ocp-Apim-Subscription-Key")]
-    [InlineData("Ocp-Apim-Trace")]
-    [InlineData("Content-Length")]
-    [InlineData("Transfer-Encoding")]
-    [InlineData("Connection")]
-    [InlineData("Keep-Alive")]
-    [InlineData("Upgrade")]
-    [InlineData("Expect")]
-    [InlineData("TE")]
-    [InlineData("Trailer")]
-    [InlineData("Proxy-Connection")]
-    [InlineData("Forwarded")]
-    [InlineData("X-Forwarded-For")]
-    [InlineData("X-Forwarded-Host")]
-    [InlineData("X-Forwarded-Proto")]
-    [InlineData("x-correlation-id")]
-    [InlineData("traceparent")]
-    [InlineData("tracestate")]
-    [InlineData("X-Error-Mode")]
-    [InlineData("COOKIE")]
-    public void A_header_the_service_owns_cannot_be_configured_for_forwarding(string header)
-    {
-        var settings = new Dictionary<string, string?>(s_valid) { ["Intermediary:Upstreams:orders:ForwardedHeaders:0"] = header };
-
-        Assert.Contains(Errors(settings), e => e.Contains("ForwardedHeaders:0", StringComparison.Ordinal) && e.Contains("cannot be forwarded", StringComparison.Ordinal));
-    }
-
-    [Theory]
-    [InlineData("Bad Header")]
-    [InlineData("X-A\r\nX-B")]
-    [InlineData("")]
-    public void A_forwarded_header_that_is_not_a_header_name_is_named_by_its_key(string header)
-    {
-        var settings = new Dictionary<string, string?>(s_valid) { ["Intermediary:Upstreams:orders:ForwardedHeaders:0"] = header };
-
-        Assert.Contains(Errors(settings), e => e.Contains("ForwardedHeaders:0 is not a valid HTTP header name", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public void Certificate_credential_needs_a_certificate()
-    {
-        var settings = new Dictionary<string, string?>(s_valid) { ["Intermediary:Upstreams:orders:Credential"] = "Certificate" };
-
-        Assert.Contains(Errors(settings), e => e.Contains("CertificatePath", StringComparison.Ordinal));
-    }
-
     [Fact]
     public void Managed_identity_needs_only_a_scope()
     {
@@ -171,6 +123,44 @@ public sealed class OptionsValidationTests
         };
 
         Assert.Empty(Errors(settings));
+    }
+
+    [Theory]
+    [InlineData("Intermediary:MaxRequestBodyBytes", "0", "Intermediary:MaxRequestBodyBytes must be greater than 0.")]
+    [InlineData("Intermediary:MaxRequestTargetLength", "255", "Intermediary:MaxRequestTargetLength must be at least 256 and Intermediary:MaxRequestHeadersBytes at least 4096.")]
+    [InlineData("Intermediary:MaxRequestHeadersBytes", "4095", "Intermediary:MaxRequestTargetLength must be at least 256 and Intermediary:MaxRequestHeadersBytes at least 4096.")]
+    [InlineData("Intermediary:PublicBaseUrl", "ftp://intermediary.example/", "Intermediary:PublicBaseUrl must be an absolute http or https URL without a query, or empty.")]
+    [InlineData("Intermediary:PublicBaseUrl", "https://intermediary.example/?x=1", "Intermediary:PublicBaseUrl must be an absolute http or https URL without a query, or empty.")]
+    [InlineData("Intermediary:ResponseCacheBytes", "0", "Intermediary:ResponseCacheBytes must be greater than 0.")]
+    [InlineData("Intermediary:MaxBufferedResponseBytes", "10485759", "Intermediary:MaxBufferedResponseBytes must be at least the largest MaxResponseBodyBytes of any upstream (10485760).")]
+    public void A_service_wide_limit_out_of_range_is_the_only_error(string key, string value, string message) =>
+        Assert.Equal([message], Errors(new Dictionary<string, string?>(s_valid) { [key] = value }));
+
+    [Theory]
+    [InlineData("Intermediary:MaxRequestTargetLength", "256")]
+    [InlineData("Intermediary:MaxRequestHeadersBytes", "4096")]
+    [InlineData("Intermediary:PublicBaseUrl", "https://intermediary.example/base/")]
+    [InlineData("Intermediary:MaxBufferedResponseBytes", "10485760")]
+    public void A_service_wide_limit_at_its_edge_is_valid(string key, string value) =>
+        Assert.Empty(Errors(new Dictionary<string, string?>(s_valid) { [key] = value }));
+
+    [Fact]
+    public void Every_areas_rules_apply_under_its_own_key()
+    {
+        var errors = Errors(new Dictionary<string, string?>(s_valid)
+        {
+            ["Intermediary:Jobs:MaxConcurrency"] = "0",
+            ["Intermediary:Upstreams:orders:Resilience:MaxRetries"] = "11",
+            ["Intermediary:Upstreams:orders:Cache:Ttl"] = "00:00:00",
+            ["Intermediary:Upstreams:orders:ClientSecret"] = null,
+            ["Intermediary:Upstreams:kennel:BaseUrl"] = "https://apim.example/kennel/",
+        });
+
+        Assert.Contains("Intermediary:Jobs:MaxConcurrency must be between 1 and 64.", errors);
+        Assert.Contains("Intermediary:Upstreams:orders:Resilience:MaxRetries must be between 0 and 10.", errors);
+        Assert.Contains("Intermediary:Upstreams:orders:Cache:Ttl must be greater than 0 and at most 01:00:00.", errors);
+        Assert.Contains("Intermediary:Upstreams:orders:ClientSecret is required when Intermediary:Upstreams:orders:Credential is ClientSecret.", errors);
+        Assert.Contains(errors, e => e.StartsWith("Intermediary:Upstreams:kennel:AllowedPaths needs at least one path prefix", StringComparison.Ordinal));
     }
 
     [Fact]
