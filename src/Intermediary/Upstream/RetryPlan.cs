@@ -5,7 +5,7 @@ namespace Intermediary.Upstream;
 
 /// <summary>
 /// Per-call state the resilience pipeline shares with the attempts: what was tried, how long it took, and why
-/// retrying stopped. Retry decisions are made here so the budget check and the wait are one computation.
+/// retrying stopped. The retry decision reads that state; its arithmetic (backoff, budget) is <see cref="RetryBackoff"/>'s.
 /// </summary>
 internal sealed class RetryPlan(UpstreamRequest request, ResilienceOptions options, TimeProvider time, Jitter jitter)
 {
@@ -72,13 +72,9 @@ internal sealed class RetryPlan(UpstreamRequest request, ResilienceOptions optio
             return false;
         }
 
-        var delay = Backoff(retryIndex);
-        if (retryAfter is { } asked && asked > delay)
-        {
-            delay = asked;
-        }
-
-        if (Elapsed + delay >= options.TotalTimeout)
+        var backoff = RetryBackoff.Delay(retryIndex, options.BaseDelay, options.MaxDelay, jitter.Next());
+        var delay = RetryBackoff.Wait(backoff, retryAfter);
+        if (!RetryBackoff.FitsBudget(Elapsed, delay, options.TotalTimeout))
         {
             // Waiting would outlive the budget: answer now and tell the caller when to come back.
             AbandonedWait = delay;
@@ -87,13 +83,5 @@ internal sealed class RetryPlan(UpstreamRequest request, ResilienceOptions optio
 
         NextDelay = delay;
         return true;
-    }
-
-    /// <summary>Exponential backoff with "equal jitter": half the step fixed, half random, capped at MaxDelay.</summary>
-    internal TimeSpan Backoff(int retryIndex)
-    {
-        var exponential = options.BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(retryIndex, 30));
-        var capped = Math.Min(exponential, options.MaxDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds((capped / 2) + (jitter.Next() * capped / 2));
     }
 }

@@ -5,7 +5,7 @@ using Polly;
 
 namespace Intermediary.Tests.Upstream;
 
-/// <summary>The retry decision and the backoff arithmetic on their own, without a pipeline around them.</summary>
+/// <summary>The retry decision on its own, without a pipeline around it (the arithmetic is <see cref="RetryBackoffTests"/>'s).</summary>
 public sealed class RetryPlanTests
 {
     private static readonly UpstreamResponse s_busy = Answer(503);
@@ -29,19 +29,15 @@ public sealed class RetryPlanTests
         Assert.False(Plan(HttpMethod.Get).ShouldRetry(Outcome.FromResult(s_busy), 0, gone.Token));
     }
 
-    [Theory]
-    [InlineData(0, 0.0, 500)]
-    [InlineData(0, 0.999, 999.5)]
-    [InlineData(1, 0.5, 1500)]
-    [InlineData(3, 0.0, 4000)]
-    [InlineData(5, 1.0, 30_000)]
-    [InlineData(40, 0.5, 22_500)]
-    public void Backoff_doubles_from_the_base_delay_with_equal_jitter_up_to_the_maximum(int retryIndex, double jitter, double milliseconds)
+    [Fact]
+    public void A_wait_that_would_end_past_the_budget_is_abandoned_and_kept_for_the_callers_retry_after()
     {
-        var plan = new RetryPlan(Request(HttpMethod.Get), new ResilienceOptions { BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(30) },
-            new FakeTimeProvider(), new Jitter(() => jitter));
+        var time = new FakeTimeProvider();
+        var plan = new RetryPlan(Request(HttpMethod.Get), new ResilienceOptions { TotalTimeout = TimeSpan.FromSeconds(10) }, time, new Jitter(() => 0.5));
+        time.Advance(TimeSpan.FromSeconds(6));
 
-        Assert.Equal(milliseconds, plan.Backoff(retryIndex).TotalMilliseconds, precision: 3);
+        Assert.False(plan.ShouldRetry(Outcome.FromResult(Answer(429, ("Retry-After", "4"))), 0, CancellationToken.None));
+        Assert.Equal(TimeSpan.FromSeconds(4), plan.AbandonedWait);
     }
 
     [Theory]
