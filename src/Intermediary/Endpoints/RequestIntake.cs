@@ -103,12 +103,16 @@ internal sealed partial class RequestIntake(IOptions<IntermediaryOptions> option
             headers[name] = value;
         }
 
-        var body = description.Body is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } json
-            ? json.ValueKind == JsonValueKind.String ? Encoding.UTF8.GetBytes(json.GetString()!) : Encoding.UTF8.GetBytes(json.GetRawText())
-            : null;
-        if (body is not null && !headers.ContainsKey("Content-Type"))
+        // No body stays null (not an empty body): a GET job is sent without content, as a GET call is.
+        ReadOnlyMemory<byte>? body = null;
+        if (description.Body is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } json)
         {
-            headers["Content-Type"] = description.Body!.Value.ValueKind == JsonValueKind.String ? "text/plain; charset=utf-8" : "application/json";
+            var text = json.ValueKind == JsonValueKind.String;
+            body = Encoding.UTF8.GetBytes(text ? json.GetString()! : json.GetRawText());
+            if (!headers.ContainsKey("Content-Type"))
+            {
+                headers["Content-Type"] = text ? "text/plain; charset=utf-8" : "application/json";
+            }
         }
 
         var limit = options.Value.MaxRequestBodyBytes;

@@ -159,7 +159,7 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
         request.Headers.Add("x-functions-key", IntermediaryHost.FunctionKey);
         if (attack.Kind == AttackKind.JobAsIs)
         {
-            request.Headers.TryAddWithoutValidation(Endpoints.JobHandler.JobMethodHeader, attack.Method);
+            request.Headers.TryAddWithoutValidation(Intermediary.Endpoints.JobHandler.JobMethodHeader, attack.Method);
         }
 
         var body = attack.Kind == AttackKind.Job ? attack.Description() : attack.Body;

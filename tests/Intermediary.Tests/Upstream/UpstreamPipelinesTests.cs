@@ -2,6 +2,8 @@ using Intermediary.Configuration;
 using Intermediary.Upstream;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Polly;
+using Polly.CircuitBreaker;
 
 namespace Intermediary.Tests.Upstream;
 
@@ -19,4 +21,40 @@ public sealed class UpstreamPipelinesTests
         Assert.NotSame(first, pipelines.For("orders@600000000", new ResilienceOptions()));
         Assert.NotSame(first, pipelines.For("kennel", new ResilienceOptions()));
     }
+
+    [Theory]
+    [InlineData(503, true)]
+    [InlineData(500, true)]
+    [InlineData(408, true)]
+    [InlineData(501, true)]
+    [InlineData(429, false)]
+    [InlineData(404, false)]
+    public async Task The_breaker_opens_on_the_upstreams_trouble_but_not_on_rate_limiting_or_client_errors(int status, bool opens)
+    {
+        var pipelines = new UpstreamPipelines(new FakeTimeProvider(), NullLoggerFactory.Instance);
+        var options = new ResilienceOptions();
+        var pipeline = pipelines.For("orders", options);
+
+        for (var i = 0; i < options.CircuitBreakerMinimumThroughput; i++)
+        {
+            var outcome = await pipeline.ExecuteOutcomeAsync((_, _) => ValueTask.FromResult(Outcome.FromResult(Answer(status))), ResilienceContextPool.Shared.Get(), 0);
+            Assert.Equal(status, outcome.Result?.StatusCode);
+        }
+
+        var calledAfter = false;
+        var next = await pipeline.ExecuteOutcomeAsync((_, _) =>
+        {
+            calledAfter = true;
+            return ValueTask.FromResult(Outcome.FromResult(Answer(200)));
+        }, ResilienceContextPool.Shared.Get(), 0);
+
+        Assert.Equal(opens, next.Exception is BrokenCircuitException);
+        Assert.Equal(!opens, calledAfter);
+        // Each upstream has its own breaker.
+        Assert.Equal(200, (await pipelines.For("kennel", options).ExecuteOutcomeAsync(
+            (_, _) => ValueTask.FromResult(Outcome.FromResult(Answer(200))), ResilienceContextPool.Shared.Get(), 0)).Result!.StatusCode);
+    }
+
+    private static UpstreamResponse Answer(int status) =>
+        new(status, "application/json", "{}"u8.ToArray(), new Dictionary<string, string>(), false);
 }
