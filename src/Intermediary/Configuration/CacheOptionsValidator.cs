@@ -21,12 +21,12 @@ internal static class CacheOptionsValidator
 
         if (cache.Ttl <= TimeSpan.Zero || cache.Ttl > CacheOptions.LongestTtl)
         {
-            errors.Add($"{prefix}:Ttl must be greater than 0 and at most 01:00:00.");
+            errors.Add($"{prefix}:Ttl must be greater than 0 and at most {CacheOptions.LongestTtl:c}.");
         }
 
         if (cache.StaleIfError < TimeSpan.Zero || cache.StaleIfError > CacheOptions.LongestStaleIfError)
         {
-            errors.Add($"{prefix}:StaleIfError must be between 00:00:00 and 1.00:00:00.");
+            errors.Add($"{prefix}:StaleIfError must be between 00:00:00 and {CacheOptions.LongestStaleIfError:c}.");
         }
 
         // Not checked against MaxResponseBodyBytes: a larger body never arrives, so the smaller of the two applies.
