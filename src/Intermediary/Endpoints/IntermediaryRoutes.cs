@@ -24,4 +24,18 @@ public static class IntermediaryRoutes
 
     /// <summary>Methods the call endpoint forwards; anything else gets a MethodNotAllowed envelope.</summary>
     public static readonly IReadOnlyList<string> CallMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+    /// <summary>Whether <paramref name="method"/> (in any case) is one of <see cref="CallMethods"/>; checked on every call, so without an enumerator.</summary>
+    internal static bool IsCallMethod(string method)
+    {
+        for (var i = 0; i < CallMethods.Count; i++)
+        {
+            if (string.Equals(CallMethods[i], method, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -6,7 +6,7 @@ namespace Intermediary.Endpoints;
 /// <summary>The caller's body, buffered (it may be sent more than once) and bounded.</summary>
 internal readonly record struct RequestBody(ReadOnlyMemory<byte>? Content, bool TooLarge)
 {
-    public static async Task<RequestBody> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    public static async ValueTask<RequestBody> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit)
         {

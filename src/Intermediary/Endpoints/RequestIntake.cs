@@ -24,7 +24,7 @@ internal sealed partial class RequestIntake(IOptions<IntermediaryOptions> option
     };
 
     /// <summary>The incoming HTTP request as it is: method, path, query, allowlisted headers and body.</summary>
-    public async Task<Intake> FromHttpAsync(HttpContext context, string upstream, string? path, string method)
+    public async ValueTask<Intake> FromHttpAsync(HttpContext context, string upstream, string? path, string method)
     {
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (rawTarget is not null && RequestPath.RawTargetProblem(rawTarget) is { } rawProblem)
@@ -50,7 +50,7 @@ internal sealed partial class RequestIntake(IOptions<IntermediaryOptions> option
     }
 
     /// <summary>The caller's body read as a JSON request description (<c>POST /api/jobs/{upstream}</c>).</summary>
-    public async Task<Intake> FromDescriptionAsync(HttpContext context, string upstream)
+    public async ValueTask<Intake> FromDescriptionAsync(HttpContext context, string upstream)
     {
         var limit = options.Value.MaxRequestBodyBytes;
         var body = await RequestBody.ReadAsync(context.Request, limit, context.RequestAborted);
@@ -133,7 +133,7 @@ internal sealed partial class RequestIntake(IOptions<IntermediaryOptions> option
             return new Intake(null, Envelope.Failure(EnvelopeCode.NotFound, $"No upstream named '{UntrustedText.Printable(upstream)}' is configured."));
         }
 
-        if (!IntermediaryRoutes.CallMethods.Contains(method, StringComparer.OrdinalIgnoreCase))
+        if (!IntermediaryRoutes.IsCallMethod(method))
         {
             return new Intake(null, Envelope.Failure(EnvelopeCode.MethodNotAllowed, $"The method '{UntrustedText.Printable(method)}' is not forwarded."));
         }

@@ -28,7 +28,7 @@ internal sealed class UserIdentity
             options.Value.UserTokens, httpClientFactory.CreateClient(MsalHttpClientFactory.ClientName), time, logger));
     }
 
-    public async Task<Intake> AttachAsync(Intake intake, HttpRequest http)
+    public async ValueTask<Intake> AttachAsync(Intake intake, HttpRequest http)
     {
         if (intake.Request is not { } request || _options.Value.Upstreams[request.Upstream].Credential != CredentialType.OnBehalfOf)
         {
