@@ -29,11 +29,8 @@ internal sealed class RawJson
         var reader = new Utf8JsonReader(utf8.Span);
         try
         {
-            if (!reader.Read())
-            {
-                return null;
-            }
-
+            // On a final block the first Read either lands on a value or throws (empty or whitespace-only input).
+            reader.Read();
             var start = (int)reader.TokenStartIndex;
             reader.Skip();
             var end = (int)reader.BytesConsumed;
