@@ -84,7 +84,7 @@ internal static class ErrorClassifier
             BodyKind.Binary => Classification.Success(envelopeStatus, $"Binary content ({response.Body.Length} bytes), base64-encoded in data.",
                 RawJson.String(Convert.ToBase64String(response.Body.Span)), details),
             BodyKind.Html => Classification.UpstreamFailure(StatusCodes.Status502BadGateway, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend,
-                $"The upstream returned an HTML page instead of JSON (HTTP {status}): {body.Text ?? "(empty page)"}", details, retryable: false),
+                HtmlPageMessage(status, body), details, retryable: false),
             _ => Classification.UpstreamFailure(StatusCodes.Status502BadGateway, EnvelopeCode.InvalidResponse, EnvelopeSource.Backend,
                 $"The upstream said JSON but sent a body that is not valid JSON (HTTP {status}).", details, retryable: false),
         };
@@ -166,8 +166,7 @@ internal static class ErrorClassifier
 
     private static string MessageFor(EnvelopeCode code, int status, ResponseBody body, string? upstreamMessage) => code switch
     {
-        EnvelopeCode.InvalidResponse when body.Kind == BodyKind.Html =>
-            $"The upstream returned an HTML page instead of JSON (HTTP {status}): {body.Text ?? "(empty page)"}",
+        EnvelopeCode.InvalidResponse when body.Kind == BodyKind.Html => HtmlPageMessage(status, body),
         EnvelopeCode.InvalidResponse => $"The upstream returned a body that is not valid JSON (HTTP {status}).",
         _ when upstreamMessage is not null => ResponseBody.Excerpt(upstreamMessage)!,
         EnvelopeCode.RateLimited => "The upstream is rate limiting calls; wait and try again.",
@@ -179,6 +178,10 @@ internal static class ErrorClassifier
         EnvelopeCode.Forbidden => "The upstream does not allow this operation for this service.",
         _ => $"The upstream answered HTTP {status} ({(HttpStatusCode)status}).",
     };
+
+    /// <summary>An HTML page where JSON was expected (a gateway's or web server's error page), with the page's text.</summary>
+    private static string HtmlPageMessage(int status, ResponseBody body) =>
+        $"The upstream returned an HTML page instead of JSON (HTTP {status}): {body.Text ?? "(empty page)"}";
 
     private static Classification Network(string message) =>
         Classification.Failure(EnvelopeCode.NetworkError, EnvelopeSource.Network, message, retryable: true);
