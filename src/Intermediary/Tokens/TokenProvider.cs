@@ -37,11 +37,7 @@ internal sealed partial class TokenProvider(
     };
 
     private readonly ConcurrentDictionary<string, Lazy<ITokenSource>> _sources = new();
-    private readonly SingleFlight<(string Source, string Scope, bool Force), TokenResult> _flight = new();
-
-    // The last forced refresh per credential and scope: callers that saw the old token reject after the refresh
-    // finished get its result instead of forcing another one.
-    private readonly ConcurrentDictionary<(string Source, string Scope), (string Rejected, TokenResult Replacement)> _lastRefresh = new();
+    private readonly TokenFlights _flights = new();
 
     // The token to reuse per upstream, and until when.
     private readonly ConcurrentDictionary<string, HeldToken> _held = new(StringComparer.Ordinal);
@@ -213,33 +209,16 @@ internal sealed partial class TokenProvider(
             return CredentialLoadFailed(upstream, ex);
         }
 
-        var result = await _flight.RunAsync((sourceKey, scope, false), key => Acquire(upstream, source, key.Scope, false), cancellationToken);
-        if (rejectedToken is null || !result.Succeeded || !string.Equals(result.AccessToken, rejectedToken, StringComparison.Ordinal))
-        {
-            return result;
-        }
-
-        if (_lastRefresh.TryGetValue((sourceKey, scope), out var last) && string.Equals(last.Rejected, rejectedToken, StringComparison.Ordinal))
-        {
-            return last.Replacement;
-        }
-
-        // The upstream rejected the token MSAL still considers valid (revoked, clock skew, key roll): refresh once.
-        LogForcedRefresh(logger, upstream);
-        return await _flight.RunAsync((sourceKey, scope, true), async key =>
-        {
-            var refreshed = await Acquire(upstream, source, key.Scope, true);
-            if (refreshed.Succeeded)
-            {
-                _lastRefresh[(sourceKey, scope)] = (rejectedToken, refreshed);
-            }
-
-            return refreshed;
-        }, cancellationToken);
+        return await _flights.GetAsync(sourceKey, scope, rejectedToken, (requested, force) => Acquire(upstream, source, requested, force), cancellationToken);
     }
 
     private async Task<TokenResult> Acquire(string upstream, ITokenSource source, string scope, bool force)
     {
+        if (force)
+        {
+            LogForcedRefresh(logger, upstream);
+        }
+
         var result = await source.AcquireAsync(scope, force);
         if (result.Failure is { } failure)
         {
