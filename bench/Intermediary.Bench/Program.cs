@@ -15,6 +15,7 @@ using Microsoft.Extensions.Logging;
 // Usage: dotnet run -c Release --project bench/Intermediary.Bench -- [requests=20000] [concurrency=64]
 //        dotnet run -c Release --project bench/Intermediary.Bench -- hosts [requests=5000] [concurrency=32] [rounds=4]
 //        dotnet run -c Release --project bench/Intermediary.Bench -- proxies [--rounds 6] [--duration 10] [--connections 64]   (bench/run.sh)
+//        dotnet run -c Release --project bench/Intermediary.Bench -- allocation-stacks FILE.nettrace   (summarise a trace bench/run.sh --allocation-stacks kept)
 //        dotnet run -c Release --project bench/Intermediary.Bench -- burst [--callers 200] [--duration 60] [--every 3] [--limit 150] [--window 10]
 if (args.FirstOrDefault() == "burst")
 {
@@ -24,6 +25,12 @@ if (args.FirstOrDefault() == "burst")
 if (args.FirstOrDefault() == "proxies")
 {
     return await Intermediary.Bench.ProxyComparison.RunAsync(args[1..]);
+}
+
+if (args.FirstOrDefault() == "allocation-stacks" && args.Length == 2)
+{
+    Console.Write(Intermediary.Bench.AllocationStacks.Summarize(args[1]));
+    return 0;
 }
 
 if (args.FirstOrDefault() == "hosts")

@@ -124,6 +124,11 @@ internal static class ProxyComparison
                 target.EndStats = ProcessStats.Read(target.Process!, stats);
             }
 
+            if (options.AllocationStacks)
+            {
+                await WriteAllocationStacksAsync(targets, options);
+            }
+
             var thinkScript = Path.Combine(work, "think.lua");
             await File.WriteAllTextAsync(thinkScript, "function delay()\n  return 10\nend\n");
             for (var round = 1; round <= Math.Max(1, options.Rounds / 2); round++)
@@ -164,6 +169,25 @@ internal static class ProxyComparison
             }
 
             Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// With --allocation-stacks, one more saturated run per proxy (after the measured rounds, so they are not
+    /// disturbed) with its allocation samples and their call stacks collected: allocation-stacks-{target}.txt, and the
+    /// trace beside it (allocation-stacks-{target}.nettrace) for PerfView or `Intermediary.Bench allocation-stacks FILE`.
+    /// </summary>
+    private static async Task WriteAllocationStacksAsync(List<Target> targets, Options options)
+    {
+        Directory.CreateDirectory(options.Output);
+        foreach (var target in targets.Where(t => t.Process is not null))
+        {
+            var trace = Path.Combine(options.Output, $"allocation-stacks-{target.Id}.nettrace");
+            await AllocationStacks.CollectAsync(target.Process!.Id, trace,
+                () => WrkResult.RunAsync(target.Url.AbsoluteUri, options.Connections, options.Duration, target.Headers));
+            var path = Path.Combine(options.Output, $"allocation-stacks-{target.Id}.txt");
+            await File.WriteAllTextAsync(path, AllocationStacks.Summarize(trace));
+            Console.WriteLine($"wrote {path}");
         }
     }
 
@@ -318,7 +342,9 @@ internal static class ProxyComparison
         }
     }
 
-    internal sealed record Options(int Rounds, TimeSpan Duration, TimeSpan WarmUp, int Connections, int PaceConnections, string Output, string? FunctionsHost, string? FunctionsApp)
+    internal sealed record Options(
+        int Rounds, TimeSpan Duration, TimeSpan WarmUp, int Connections, int PaceConnections, string Output, string? FunctionsHost, string? FunctionsApp,
+        bool AllocationStacks)
     {
         public static Options Parse(string[] args)
         {
@@ -332,7 +358,8 @@ internal static class ProxyComparison
                 Int("--paced-connections", 16),
                 Value("--output") ?? Path.Combine(BenchProcesses.RepositoryRoot, "bench", "results"),
                 Environment.GetEnvironmentVariable("FUNCTIONS_HOST_PATH") is { Length: > 0 } host ? host : null,
-                Environment.GetEnvironmentVariable("FUNCTIONS_APP_PATH") is { Length: > 0 } app ? app : null);
+                Environment.GetEnvironmentVariable("FUNCTIONS_APP_PATH") is { Length: > 0 } app ? app : null,
+                args.Contains("--allocation-stacks"));
         }
     }
 }
