@@ -143,9 +143,10 @@ internal static class RequestPath
             return "Only origin-form request targets (a path starting with '/') are accepted.";
         }
 
+        // Spans over the caller's text: checking every call's target allocates nothing.
         var queryStart = rawTarget.IndexOf('?', StringComparison.Ordinal);
-        var rawPath = queryStart >= 0 ? rawTarget[..queryStart] : rawTarget;
-        if (rawPath.Contains('\\', StringComparison.Ordinal))
+        var rawPath = queryStart >= 0 ? rawTarget.AsSpan(0, queryStart) : rawTarget.AsSpan();
+        if (rawPath.Contains('\\'))
         {
             return "The path must not contain backslashes.";
         }
@@ -158,16 +159,26 @@ internal static class RequestPath
             }
         }
 
-        foreach (var segment in rawPath.Split('/'))
+        if (HasDotSegment(rawPath))
         {
-            if (segment is "." or "..")
+            return "The path must not contain '.' or '..' segments.";
+        }
+
+        var afterRoute = rawPath[1..].IndexOf("//", StringComparison.Ordinal);
+        return afterRoute >= 0 ? "The path must not contain empty segments ('//')." : null;
+    }
+
+    private static bool HasDotSegment(ReadOnlySpan<char> path)
+    {
+        foreach (var range in path.Split('/'))
+        {
+            if (path[range] is "." or "..")
             {
-                return "The path must not contain '.' or '..' segments.";
+                return true;
             }
         }
 
-        var afterRoute = rawPath.IndexOf("//", 1, StringComparison.Ordinal);
-        return afterRoute >= 0 ? "The path must not contain empty segments ('//')." : null;
+        return false;
     }
 
     private static string? DecodedPathProblem(string path)
@@ -199,15 +210,22 @@ internal static class RequestPath
             }
         }
 
-        var segments = path.Split('/');
-        if (segments.Any(s => s is "." or ".."))
+        if (HasDotSegment(path))
         {
             return "The path must not contain '.' or '..' segments.";
         }
 
-        if (segments.Length > 1 && segments[1].Contains(':', StringComparison.Ordinal))
+        // The segment after the first '/' (the whole path when it has none: then there is no such segment).
+        var first = path.AsSpan();
+        var slash = first.IndexOf('/');
+        if (slash >= 0)
         {
-            return "The path must not be an absolute URL or contain a scheme.";
+            first = first[(slash + 1)..];
+            var end = first.IndexOf('/');
+            if ((end >= 0 ? first[..end] : first).Contains(':'))
+            {
+                return "The path must not be an absolute URL or contain a scheme.";
+            }
         }
 
         return null;

@@ -12,6 +12,11 @@ public sealed class RequestPathTests
     [InlineData("items/42", "/items/42")]
     [InlineData("faults/status/503", "/faults/status/503")]
     [InlineData("items/a b", "/items/a b")]
+    // A colon is refused only in the first segment (a scheme); later segments carry times and URNs.
+    [InlineData("items/2026-11-29T10:00:00Z", "/items/2026-11-29T10:00:00Z")]
+    [InlineData("items/urn:item:42/parts", "/items/urn:item:42/parts")]
+    // Dots inside a segment are not dot segments.
+    [InlineData("items/v1.2/..x/.hidden", "/items/v1.2/..x/.hidden")]
     public void Paths_under_an_allowed_prefix_pass(string path, string expected)
     {
         var check = RequestPath.Check(path, null, s_allowed);
