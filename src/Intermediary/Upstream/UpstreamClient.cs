@@ -18,7 +18,7 @@ namespace Intermediary.Upstream;
 internal sealed partial class UpstreamClient(
     IOptions<IntermediaryOptions> options,
     ITokenProvider tokens,
-    IHttpClientFactory httpClientFactory,
+    IHttpMessageHandlerFactory handlers,
     UpstreamPipelines pipelines,
     TimeProvider time,
     Jitter jitter,
@@ -229,8 +229,11 @@ internal sealed partial class UpstreamClient(
         AddCredentials(message, plan.Credential, settings);
         message.Headers.TryAddWithoutValidation(CorrelationId.HeaderName, request.CorrelationId);
 
-        var client = httpClientFactory.CreateClient(HttpClientName);
-        using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        // The named client's handler chain without an HttpClient around it, as reverse proxies call it: HttpClient
+        // would add its own cancellation source, linked to ours, and state machine per call, for a timeout it does not
+        // have (Polly's are the timeouts). The handler answers once the headers are in; the body is read below.
+        using var invoker = new HttpMessageInvoker(handlers.CreateHandler(HttpClientName), disposeHandler: false);
+        using var response = await invoker.SendAsync(message, cancellationToken);
         var (bytes, tooLarge) = await ReadBodyAsync(response.Content, settings.MaxResponseBodyBytes, plan, cancellationToken);
         var headers = UpstreamResponse.CollectHeaders(response);
         return new UpstreamResponse((int)response.StatusCode, headers.GetValueOrDefault("Content-Type"), bytes, headers, tooLarge);
