@@ -71,7 +71,7 @@ internal static class AllocationStacks
 
             // Deeper for a type: who asked for the string or array, not only the helper that made it.
             Add(sites, string.Join("  <-  ", frames.Take(5).Select(Short)), bytes);
-            Add(byComponent, Component(frames), bytes);
+            Add(byComponent, Components.Of(frames, "!") ?? "other (runtime only on the stack)", bytes);
             var own = frames.FirstOrDefault(IsOwn);
             Add(ownInnermost, own is null ? "(no frame of ours on the stack)" : $"{Short(own)}  [{type}]", bytes);
             foreach (var method in frames.Where(IsOwn).Distinct(StringComparer.Ordinal))
@@ -104,45 +104,6 @@ internal static class AllocationStacks
                 yield return $"{stack.CodeAddress.ModuleName}!{method}";
             }
         }
-    }
-
-    // Namespace prefixes after the module name, most specific first; async builders, tasks, strings and collections
-    // of CoreLib are helpers whose caller decides, so they are skipped.
-    private static readonly (string Prefix, string Component)[] s_components =
-    [
-        ("!Intermediary.Bench", "benchmark hook"),
-        ("!Intermediary.", "Intermediary (our code)"),
-        ("!Polly.", "Polly (resilience pipeline)"),
-        ("!System.Net.Http.", "HttpClient (upstream call)"),
-        ("!System.Net.Sockets.", "sockets"),
-        ("!System.Net.Security.", "sockets"),
-        ("!Microsoft.AspNetCore.Server.Kestrel", "Kestrel"),
-        ("!Microsoft.AspNetCore.Routing", "ASP.NET Core routing"),
-        ("!Microsoft.AspNetCore.Hosting", "ASP.NET Core hosting (request activity, log scope)"),
-        ("!Microsoft.AspNetCore.", "ASP.NET Core middleware"),
-        ("!Microsoft.Extensions.Logging", "logging"),
-        ("!System.Text.Json", "System.Text.Json"),
-        ("!System.Diagnostics.Activity", "Activity (tracing)"),
-        ("!System.Diagnostics.Metrics", "metrics"),
-        ("!System.Diagnostics.Tracing", "EventSource (the sampling itself)"),
-        ("!Microsoft.Identity.Client", "MSAL"),
-        ("!Yarp.", "YARP"),
-    ];
-
-    private static string Component(List<string> frames)
-    {
-        foreach (var frame in frames)
-        {
-            foreach (var (prefix, component) in s_components)
-            {
-                if (frame.Contains(prefix, StringComparison.Ordinal))
-                {
-                    return component;
-                }
-            }
-        }
-
-        return "other (runtime only on the stack)";
     }
 
     private static bool IsOwn(string frame) =>

@@ -46,6 +46,18 @@ internal static class ProxyComparison
                 ["DOTNET_STARTUP_HOOKS"] = BenchProcesses.ReleaseDll("bench", "Intermediary.Bench.Stats"),
                 ["INTERMEDIARY_BENCH_STATS"] = stats,
             };
+            if (options.CpuStacks)
+            {
+                if (!CpuStacks.Available())
+                {
+                    throw new InvalidOperationException("--cpu-stacks needs perf: install the Debian package linux-perf.");
+                }
+
+                // The runtime names its compiled methods for perf (the cost is at compile time only), and maps its code
+                // once rather than through the write-xor-execute double mapping, which perf cannot attribute.
+                hook["DOTNET_PerfMapEnabled"] = "1";
+                hook["DOTNET_EnableWriteXorExecute"] = "0";
+            }
             var targets = new List<Target>
             {
                 new("A", "direct to the simulator", null, new Uri(new Uri(upstream), "items"),
@@ -129,6 +141,11 @@ internal static class ProxyComparison
                 await WriteAllocationStacksAsync(targets, options);
             }
 
+            if (options.CpuStacks)
+            {
+                await WriteCpuStacksAsync(targets, options);
+            }
+
             var thinkScript = Path.Combine(work, "think.lua");
             await File.WriteAllTextAsync(thinkScript, "function delay()\n  return 10\nend\n");
             for (var round = 1; round <= Math.Max(1, options.Rounds / 2); round++)
@@ -187,6 +204,25 @@ internal static class ProxyComparison
                 () => WrkResult.RunAsync(target.Url.AbsoluteUri, options.Connections, options.Duration, target.Headers));
             var path = Path.Combine(options.Output, $"allocation-stacks-{target.Id}.txt");
             await File.WriteAllTextAsync(path, AllocationStacks.Summarize(trace));
+            Console.WriteLine($"wrote {path}");
+        }
+    }
+
+    /// <summary>
+    /// With --cpu-stacks, one more saturated run per proxy with perf sampling its threads: the CPU by component in
+    /// cpu-stacks-{target}.txt, in µs per request from the median of the measured rounds.
+    /// </summary>
+    private static async Task WriteCpuStacksAsync(List<Target> targets, Options options)
+    {
+        Directory.CreateDirectory(options.Output);
+        foreach (var target in targets.Where(t => t.Process is not null))
+        {
+            var data = Path.Combine(options.Output, $"cpu-stacks-{target.Id}.perf.data");
+            await CpuStacks.CollectAsync(target.Process!.Id, data, options.Duration,
+                () => WrkResult.RunAsync(target.Url.AbsoluteUri, options.Connections, options.Duration, target.Headers));
+            var cpu = BenchProcesses.Median(target.Saturated, r => r.CpuMicrosecondsPerRequest ?? double.NaN);
+            var path = Path.Combine(options.Output, $"cpu-stacks-{target.Id}.txt");
+            await File.WriteAllTextAsync(path, await CpuStacks.SummarizeAsync(data, cpu));
             Console.WriteLine($"wrote {path}");
         }
     }
@@ -344,7 +380,7 @@ internal static class ProxyComparison
 
     internal sealed record Options(
         int Rounds, TimeSpan Duration, TimeSpan WarmUp, int Connections, int PaceConnections, string Output, string? FunctionsHost, string? FunctionsApp,
-        bool AllocationStacks)
+        bool AllocationStacks, bool CpuStacks)
     {
         public static Options Parse(string[] args)
         {
@@ -359,7 +395,8 @@ internal static class ProxyComparison
                 Value("--output") ?? Path.Combine(BenchProcesses.RepositoryRoot, "bench", "results"),
                 Environment.GetEnvironmentVariable("FUNCTIONS_HOST_PATH") is { Length: > 0 } host ? host : null,
                 Environment.GetEnvironmentVariable("FUNCTIONS_APP_PATH") is { Length: > 0 } app ? app : null,
-                args.Contains("--allocation-stacks"));
+                args.Contains("--allocation-stacks"),
+                args.Contains("--cpu-stacks"));
         }
     }
 }
