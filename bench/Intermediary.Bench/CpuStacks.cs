@@ -7,8 +7,8 @@ namespace Intermediary.Bench;
 /// <summary>
 /// Where a process spends its CPU, by component: Linux <c>perf</c> samples the process's threads with their call
 /// stacks (frame pointers; the runtime writes a perf map of compiled methods when started with
-/// <c>DOTNET_PerfMapEnabled=1</c>), and each sample goes to the innermost frame that names a component. Kernel, GC
-/// and JIT frames at the top of a stack are their own components: the time is spent there, whoever asked.
+/// <c>DOTNET_PerfMapEnabled=1</c>), and each sample goes to the innermost frame that names a component. Kernel and
+/// JIT frames at the top of a stack are their own components: the time is spent there, whoever asked.
 /// </summary>
 internal static class CpuStacks
 {
@@ -94,11 +94,8 @@ internal static class CpuStacks
             return "JIT (tiered compilation still running)";
         }
 
-        if (top.Contains("libcoreclr.so", StringComparison.Ordinal) && (top.Contains("gc", StringComparison.OrdinalIgnoreCase) || top.Contains("GC", StringComparison.Ordinal)))
-        {
-            return "GC";
-        }
-
+        // The runtime's own frames (GC among them) have no symbols here: they fall to "other" unless a managed frame
+        // of a component called them.
         return Components.Of(frames, "] ") ?? (frames.Any(f => f.Contains("System.Threading", StringComparison.Ordinal) || f.Contains("System.Runtime.CompilerServices", StringComparison.Ordinal))
             ? "thread pool and async plumbing"
             : "other (runtime, native libraries)");
